@@ -1,0 +1,358 @@
+"""What a build is made of: events streamed by a builder, steps, and the final result.
+
+Builders (classic, BuildKit) only *emit* events. ``BuildRecorder`` turns any event
+stream into ``BuildStep``/``BuildResult`` objects, so nothing downstream knows which
+builder ran, and a view subscribes to the same events the recorder sees.
+"""
+
+from __future__ import annotations
+
+import collections
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from layerlab.cache import CacheReport
+    from layerlab.dockerfile import Dockerfile
+
+StepStatus = Literal["running", "base", "cached", "built", "failed"]
+BuildStatus = Literal["running", "succeeded", "failed", "interrupted"]
+
+#: Output lines kept per step (enough to show why a RUN failed).
+STEP_TAIL_LINES = 20
+
+
+# ---------------------------------------------------------------- events
+@dataclass(frozen=True, slots=True)
+class StepStarted:
+    number: int
+    total: int | None
+    instruction: str
+    #: True for a FROM step: the base image is used, nothing is built.
+    is_base: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutput:
+    number: int
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepCached:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepFinished:
+    """A step ended; ``duration_s`` is the builder's own timing when it reports one."""
+
+    number: int
+    layer_id: str | None = None
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepFailed:
+    number: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """A line that belongs to no step (``Successfully built …``, warnings)."""
+
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBuilt:
+    image_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildError:
+    """The engine reported an error that ends the build."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildDone:
+    """Last event of every build, emitted by the recorder with the finished result."""
+
+    result: BuildResult
+
+
+BuildEvent = (
+    StepStarted | StepOutput | StepCached | StepFinished | StepFailed | LogLine | ImageBuilt
+    | BuildError | BuildDone
+)
+
+
+# ---------------------------------------------------------------- steps and result
+@dataclass
+class BuildStep:
+    number: int
+    instruction: str
+    total: int | None = None
+    status: StepStatus = "running"
+    duration_s: float | None = None
+    layer_id: str | None = None
+    #: last output lines of the step (bounded; the full output is in the build log)
+    tail: collections.deque[str] = field(
+        default_factory=lambda: collections.deque(maxlen=STEP_TAIL_LINES), repr=False
+    )
+    output_lines: int = 0
+    started_at: float = field(default_factory=time.perf_counter, repr=False)
+
+    @property
+    def cached(self) -> bool:
+        return self.status == "cached"
+
+    @property
+    def keyword(self) -> str:
+        """The instruction keyword, upper case (``RUN``, ``COPY`` …)."""
+        return self.instruction.split(maxsplit=1)[0].upper() if self.instruction else ""
+
+
+class BuildLog:
+    """The full build log, kept in a temporary file so memory stays bounded.
+
+    A build that prints a million lines costs disk, not kernel memory; ``text()`` reads
+    it back on demand and ``tail`` keeps the last lines for views and error messages.
+    """
+
+    def __init__(self, tail_lines: int = 200) -> None:
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the result
+            mode="w+", encoding="utf-8", prefix="layerlab-build-", suffix=".log", delete=True
+        )
+        self.tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
+        self.lines = 0
+
+    @property
+    def path(self) -> Path:
+        return Path(self._file.name)
+
+    def write(self, line: str) -> None:
+        self._file.write(line + "\n")
+        self.tail.append(line)
+        self.lines += 1
+
+    def text(self) -> str:
+        self._file.flush()
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass
+class BuildResult:
+    builder: str
+    tags: list[str]
+    context: str
+    dockerfile: str
+    steps: list[BuildStep] = field(default_factory=list)
+    image_id: str | None = None
+    status: BuildStatus = "running"
+    error: str | None = None
+    duration_s: float = 0.0
+    build_args: dict[str, str] = field(default_factory=dict)
+    no_cache: bool = False
+    log_store: BuildLog = field(default_factory=BuildLog, repr=False)
+    #: filled in by the cache explainer after the build (see ``layerlab.cache``)
+    cache_report: CacheReport | None = field(default=None, repr=False)
+    #: the parsed Dockerfile that was built (set by ``layerlab.api.build``)
+    parsed_dockerfile: Dockerfile | None = field(default=None, repr=False)
+
+    @property
+    def log(self) -> str:
+        """The full build log as text."""
+        return self.log_store.text()
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_store.path
+
+    @property
+    def log_tail(self) -> list[str]:
+        return list(self.log_store.tail)
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(step.status == "cached" for step in self.steps)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def short_id(self) -> str:
+        if not self.image_id:
+            return "-"
+        return self.image_id.removeprefix("sha256:")[:12]
+
+    @property
+    def failed_step(self) -> BuildStep | None:
+        return next((s for s in self.steps if s.status == "failed"), None)
+
+    def step(self, number: int) -> BuildStep:
+        """The step with the builder's own number ``number``."""
+        for candidate in self.steps:
+            if candidate.number == number:
+                return candidate
+        raise KeyError(number)
+
+    def summary(self) -> str:
+        outcome = {
+            "succeeded": t("build.built"),
+            "failed": t("build.failed_word"),
+            "interrupted": t("build.interrupted_word"),
+        }.get(self.status, self.status)
+        image = self.tags[0] if self.tags else self.short_id
+        if self.tags and self.image_id:
+            image = f"{image} ({self.short_id})"
+        buildable = [s for s in self.steps if s.status != "base"]
+        return t(
+            "build.summary",
+            outcome=outcome,
+            image=image,
+            seconds=self.duration_s,
+            cached=self.cache_hits,
+            steps=len(buildable),
+            builder=self.builder,
+        )
+
+    def __repr__(self) -> str:
+        tag = self.tags[0] if self.tags else "<untagged>"
+        return (
+            f"<BuildResult {self.status} {tag} {self.short_id} steps={len(self.steps)} "
+            f"cache_hits={self.cache_hits} {self.duration_s:.1f}s builder={self.builder}>"
+        )
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        text_method = getattr(printer, "text", None)
+        if callable(text_method):
+            text_method(repr(self))
+
+
+#: A view or any observer: called after the recorder has applied each event, with the
+#: live result (its ``steps`` are the view-model of the build so far).
+BuildListener = Callable[[BuildEvent, BuildResult], None]
+
+
+# ---------------------------------------------------------------- recorder
+class BuildRecorder:
+    """Consumes builder events, keeps the steps and log, and forwards events to views."""
+
+    def __init__(
+        self,
+        result: BuildResult,
+        listeners: Iterable[BuildListener] = (),
+    ) -> None:
+        self.result = result
+        self.listeners = list(listeners)
+        self._started = time.perf_counter()
+        self._current: BuildStep | None = None
+
+    def _emit(self, event: BuildEvent) -> None:
+        for listener in self.listeners:
+            listener(event, self.result)
+
+    def _close_current(self, status: StepStatus | None = None) -> None:
+        step = self._current
+        if step is None:
+            return
+        if status is not None:
+            step.status = status
+        elif step.status == "running":
+            step.status = "built"
+        if step.duration_s is None:
+            step.duration_s = time.perf_counter() - step.started_at
+        self._current = None
+
+    def _find(self, number: int) -> BuildStep | None:
+        for step in reversed(self.result.steps):
+            if step.number == number:
+                return step
+        return None
+
+    def handle(self, event: BuildEvent) -> None:  # noqa: C901 - one branch per event type
+        result = self.result
+        match event:
+            case StepStarted(number, total, instruction, is_base):
+                # Classic builds run steps one after another: a new step ends the previous.
+                if self._current is not None and self._current.number != number:
+                    self._close_current()
+                step = BuildStep(number=number, instruction=instruction, total=total)
+                if is_base:
+                    step.status = "base"
+                result.steps.append(step)
+                self._current = step
+                result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
+            case StepOutput(number, line):
+                step = self._find(number)
+                if step is not None:
+                    step.tail.append(line)
+                    step.output_lines += 1
+                result.log_store.write(line)
+            case StepCached(number):
+                step = self._find(number)
+                if step is not None and step.status != "base":
+                    step.status = "cached"
+                result.log_store.write(" ---> Using cache")
+            case StepFinished(number, layer_id, duration_s):
+                step = self._find(number)
+                if step is not None:
+                    step.layer_id = layer_id or step.layer_id
+                    if duration_s is not None:
+                        step.duration_s = duration_s
+                    if step.status == "running":
+                        step.status = "built"
+                    if step.duration_s is None:
+                        step.duration_s = time.perf_counter() - step.started_at
+                    if self._current is step:
+                        self._current = None
+            case StepFailed(number, message):
+                step = self._find(number)
+                if step is not None:
+                    step.status = "failed"
+                    if step.duration_s is None:
+                        step.duration_s = time.perf_counter() - step.started_at
+                    if self._current is step:
+                        self._current = None
+                result.error = message
+                result.log_store.write(message)
+            case LogLine(line):
+                result.log_store.write(line)
+            case ImageBuilt(image_id):
+                result.image_id = image_id
+            case BuildError(message):
+                result.error = message
+                if self._current is not None and self._current.status in ("running", "built"):
+                    self._close_current("failed")
+                result.log_store.write(message)
+            case BuildDone():
+                pass
+        self._emit(event)
+
+    def finish(self, status: BuildStatus) -> BuildResult:
+        """Close the build with ``status`` and tell the listeners."""
+        result = self.result
+        if status == "succeeded":
+            self._close_current()
+        elif self._current is not None:
+            self._close_current("failed")
+        for step in result.steps:
+            if step.status == "running":
+                step.status = "failed" if status != "succeeded" else "built"
+        result.status = status
+        result.duration_s = time.perf_counter() - self._started
+        self._emit(BuildDone(result))
+        return result

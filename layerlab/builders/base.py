@@ -1,0 +1,184 @@
+"""The builder interface and the one function that runs any builder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from layerlab.build import (
+    BuildError,
+    BuildEvent,
+    BuildListener,
+    BuildRecorder,
+    BuildResult,
+    BuildStatus,
+    ImageBuilt,
+    StepFailed,
+)
+from layerlab.errors import BuildFailed, LayerlabError
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build; the same for every builder (mirrors ``docker image build``)."""
+
+    context: Path
+    dockerfile: str = "Dockerfile"
+    tags: tuple[str, ...] = ()
+    build_args: dict[str, str] = field(default_factory=dict)
+    no_cache: bool = False
+    pull: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    #: stop the build on the engine after this many seconds (None: no limit)
+    timeout_s: float | None = None
+    #: classic builder only: memory (bytes) and CPU limits of build containers
+    memory_bytes: int | None = None
+    cpu_quota: int | None = None
+
+    @property
+    def dockerfile_path(self) -> Path:
+        path = Path(self.dockerfile)
+        return path if path.is_absolute() else self.context / path
+
+
+class Builder(Protocol):
+    """Something that turns a ``BuildRequest`` into a stream of ``BuildEvent``s.
+
+    The stream ends after the engine's last word; ``ImageBuilt`` marks success. Closing
+    the iterator early (an interrupt) must stop the build on the engine side.
+    """
+
+    name: ClassVar[str]
+
+    def events(self, request: BuildRequest) -> Iterator[BuildEvent]: ...
+
+
+class BuildInterrupted(LayerlabError):  # noqa: N818 - mirrors KeyboardInterrupt
+    """Raised from a builder when its build was cut short (timeout)."""
+
+
+_MISSING_BASE = re.compile(
+    r"pull access denied|repository does not exist|manifest unknown|not found: manifest"
+    r"|no such host|dial tcp|failed to resolve|failed to do request|Get \"https?://"
+    r"|No such image",
+    re.IGNORECASE,
+)
+_NO_SPACE = re.compile(r"no space left on device", re.IGNORECASE)
+
+
+def explain_failure(result: BuildResult) -> str:
+    """The learner-facing message for a failed build: the step, the reason, the last lines."""
+    error = result.error or "unknown error"
+    step = result.failed_step
+    if _NO_SPACE.search(error) or any(_NO_SPACE.search(line) for line in result.log_tail):
+        return t("engine.no_space")
+    if step is not None and step.status == "failed" and step.keyword == "FROM" and (
+        _MISSING_BASE.search(error)
+    ):
+        image = step.instruction.split()[1] if len(step.instruction.split()) > 1 else "?"
+        return t("engine.image_missing", image=image)
+    if step is None:
+        return t("build.failed", error=error.strip())
+    lines = [t("build.failed_step", number=step.number, instruction=step.instruction)]
+    tail = [line for line in step.tail if line.strip()][-8:]
+    lines.extend(f"  | {line}" for line in tail)
+    if error.strip() and error.strip() not in tail:
+        lines.append(error.strip())
+    return "\n".join(lines)
+
+
+def run_build(
+    builder: Builder,
+    request: BuildRequest,
+    listeners: Iterable[BuildListener] = (),
+) -> BuildResult:
+    """Run ``builder`` on ``request``, feeding every event to ``listeners``.
+
+    Returns the result of a successful build; raises ``BuildFailed`` (holding the partial
+    result) when the engine reports an error or the build is interrupted.
+    """
+    result = BuildResult(
+        builder=builder.name,
+        tags=list(request.tags),
+        context=str(request.context),
+        dockerfile=str(request.dockerfile_path),
+        build_args=dict(request.build_args),
+        no_cache=request.no_cache,
+    )
+    recorder = BuildRecorder(result, listeners)
+    status: BuildStatus = "failed"
+    stream = builder.events(request)
+    try:
+        for event in stream:
+            recorder.handle(event)
+        failed = result.error is not None or result.image_id is None
+        status = "failed" if failed else "succeeded"
+    except (KeyboardInterrupt, BuildInterrupted) as exc:
+        status = "interrupted"
+        if isinstance(exc, BuildInterrupted):
+            result.error = str(exc)
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()  # stops the build on the engine side (see each builder)
+    recorder.finish(status)
+    if status == "interrupted":
+        running = next((s for s in reversed(result.steps)), None)
+        message = t("build.interrupted", number=running.number if running else 0)
+        if result.error:
+            message = f"{result.error}\n{message}"
+        raise BuildFailed(message, result)
+    if status == "failed":
+        if result.error is None:
+            result.error = "the engine ended the build without an image id"
+        raise BuildFailed(explain_failure(result), result)
+    return result
+
+
+# Events a builder can use to report a failing step / whole-build error.
+__all__ = [
+    "BuildError",
+    "BuildInterrupted",
+    "BuildRequest",
+    "Builder",
+    "ImageBuilt",
+    "StepFailed",
+    "explain_failure",
+    "run_build",
+    "select_builder",
+]
+
+
+def select_builder(name: str) -> Builder:
+    """The builder called ``name`` (``classic``, ``buildkit`` or ``auto``)."""
+    if name == "classic":
+        from layerlab.builders.classic import ClassicBuilder
+
+        return ClassicBuilder()
+    if name in ("buildkit", "auto"):
+        try:
+            from layerlab.builders.buildkit import (
+                BuildKitBuilder,
+                find_buildkit_cli,
+            )
+        except ImportError:
+            if name == "buildkit":
+                raise LayerlabError("the BuildKit builder is not available in this version") from None
+        else:
+            cli = find_buildkit_cli()
+            if cli is not None:
+                return BuildKitBuilder(cli)
+            if name == "buildkit":
+                from layerlab.builders.buildkit import no_buildkit_message
+
+                raise LayerlabError(no_buildkit_message())
+        from layerlab.builders.classic import ClassicBuilder
+
+        return ClassicBuilder()
+    raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")

@@ -1,0 +1,228 @@
+"""The classic (legacy) builder, driven through docker-py's low-level streaming API.
+
+``APIClient.build(decode=True)`` yields the engine's JSON messages as they arrive;
+``ClassicStreamParser`` turns them into build events. The high-level ``images.build``
+is never used: it returns only after the whole build.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from layerlab.build import (
+    BuildError,
+    BuildEvent,
+    ImageBuilt,
+    LogLine,
+    StepCached,
+    StepFailed,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
+from layerlab.builders.base import BuildInterrupted, BuildRequest
+from layerlab.engine import connect
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    import requests
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_ARROW = re.compile(r"^ ---> (.*)$")
+_LAYER_ID = re.compile(r"^[0-9a-f]{12,64}$")
+_RUNNING_IN = re.compile(r"^Running in ([0-9a-f]+)$")
+
+
+class ClassicStreamParser:
+    """Turns the classic builder's JSON messages into ``BuildEvent``s.
+
+    Plain and stateful only in what the stream needs: the current step, and a line buffer
+    (a message may hold several lines, or part of one).
+    """
+
+    def __init__(self, hidden_steps: int = 0) -> None:
+        #: the engine turns build labels into LABEL steps appended to the Dockerfile;
+        #: they are the kit's bookkeeping, not the learner's steps, so we hide them.
+        self.hidden_steps = hidden_steps
+        self.step: int | None = None
+        self.step_is_base = False
+        self.step_has_output = False
+        self.container_id: str | None = None
+        self._buffer = ""
+
+    def feed(self, message: dict[str, Any]) -> list[BuildEvent]:
+        events: list[BuildEvent] = []
+        if "stream" in message:
+            self._buffer += str(message["stream"])
+            *lines, self._buffer = self._buffer.split("\n")
+            for line in lines:
+                events.extend(self._line(line.rstrip("\r")))
+        if "aux" in message and isinstance(message["aux"], dict) and "ID" in message["aux"]:
+            events.append(ImageBuilt(str(message["aux"]["ID"])))
+        if "error" in message or "errorDetail" in message:
+            events.extend(self.flush())
+            detail = message.get("errorDetail") or {}
+            text = str(message.get("error") or detail.get("message") or "build error")
+            if self.step is not None:
+                events.append(StepFailed(self.step, text.strip()))
+            else:
+                events.append(BuildError(text.strip()))
+        if "status" in message and "stream" not in message:
+            # pull progress (--pull, or a missing base image): keep the words, not the bars
+            status = str(message["status"])
+            ident = message.get("id")
+            if "progressDetail" not in message or not message.get("progressDetail"):
+                events.append(LogLine(f"{ident}: {status}" if ident else status))
+        return events
+
+    def flush(self) -> list[BuildEvent]:
+        if not self._buffer:
+            return []
+        line, self._buffer = self._buffer, ""
+        return self._line(line)
+
+    def _line(self, line: str) -> list[BuildEvent]:
+        step_match = _STEP.match(line)
+        if step_match:
+            number, total, instruction = step_match.groups()
+            visible_total = int(total) - self.hidden_steps
+            if int(number) > visible_total:
+                self.step = None
+                return [LogLine(line)]
+            total = str(visible_total)
+            self.step = int(number)
+            self.step_is_base = instruction.split(maxsplit=1)[0].upper() == "FROM"
+            self.step_has_output = False
+            self.container_id = None
+            return [StepStarted(int(number), int(total), instruction.strip(), self.step_is_base)]
+        arrow = _ARROW.match(line)
+        if arrow and self.step is not None:
+            word = arrow.group(1).strip()
+            if word == "Using cache":
+                return [StepCached(self.step)]
+            running = _RUNNING_IN.match(word)
+            if running:
+                self.container_id = running.group(1)
+                return [LogLine(line)]
+            if _LAYER_ID.match(word):
+                self.container_id = None
+                return [StepFinished(self.step, word)]
+            return [StepOutput(self.step, line)]
+        if line.startswith(("Removing intermediate container", "Successfully built",
+                            "Successfully tagged")):
+            return [LogLine(line)]
+        if self.step is not None:
+            return [StepOutput(self.step, line)]
+        return [LogLine(line)]
+
+
+def parse_stream(messages: Iterable[dict[str, Any]]) -> list[BuildEvent]:
+    """All events of a recorded stream (used by tests and tools)."""
+    parser = ClassicStreamParser()
+    events: list[BuildEvent] = []
+    for message in messages:
+        events.extend(parser.feed(message))
+    events.extend(parser.flush())
+    return events
+
+
+class ClassicBuilder:
+    name: ClassVar[str] = "classic"
+
+    def events(self, request: BuildRequest) -> Iterator[BuildEvent]:  # noqa: C901, PLR0912
+        import requests
+        from docker.errors import APIError, DockerException
+        from urllib3.exceptions import HTTPError
+
+        client = connect()
+        api = client.api
+        responses: list[requests.Response] = []
+
+        def keep_response(response: requests.Response, *_: Any, **__: Any) -> None:
+            if response.request.method == "POST" and "/build" in (response.request.url or ""):
+                responses.append(response)
+
+        timed_out = threading.Event()
+
+        def stop_on_timeout() -> None:
+            timed_out.set()
+            for response in responses:
+                response.close()
+
+        timer = None
+        if request.timeout_s:
+            timer = threading.Timer(request.timeout_s, stop_on_timeout)
+            timer.daemon = True
+        limits: dict[str, int] = {}
+        if request.memory_bytes:
+            limits["memory"] = request.memory_bytes
+            limits["memswap"] = request.memory_bytes
+        if request.cpu_quota:
+            limits["cpuquota"] = request.cpu_quota
+            limits["cpuperiod"] = 100_000
+
+        parser = ClassicStreamParser(hidden_steps=len(request.labels))
+        hooks = api.hooks.setdefault("response", [])
+        hooks.append(keep_response)
+        finished = False
+        image_id: str | None = None
+        try:
+            if timer:
+                timer.start()
+            stream = api.build(
+                path=str(request.context),
+                dockerfile=request.dockerfile,
+                tag=request.tags[0] if request.tags else None,
+                nocache=request.no_cache,
+                pull=request.pull,
+                buildargs=dict(request.build_args) or None,
+                labels=dict(request.labels) or None,
+                container_limits=limits or None,
+                rm=True,
+                forcerm=True,
+                decode=True,
+            )
+            for message in stream:
+                for event in parser.feed(message):
+                    if isinstance(event, ImageBuilt):
+                        image_id = event.image_id
+                    yield event
+            yield from parser.flush()
+            finished = True
+        except APIError as exc:
+            yield BuildError(str(exc.explanation or exc))
+        except (requests.RequestException, HTTPError, DockerException, OSError, ValueError,
+                AttributeError) as exc:
+            if timed_out.is_set():
+                raise BuildInterrupted(
+                    f"the build ran past its {request.timeout_s:g} s limit and was stopped"
+                ) from None
+            yield BuildError(t("engine.lost", reason=type(exc).__name__))
+        finally:
+            if timer:
+                timer.cancel()
+            if api.hooks.get("response") and keep_response in api.hooks["response"]:
+                api.hooks["response"].remove(keep_response)
+            for response in responses:
+                response.close()  # the daemon cancels a build whose client went away
+            if not finished and parser.container_id:
+                # belt and braces: the build container of an interrupted RUN must not linger
+                try:
+                    api.remove_container(parser.container_id, force=True)
+                except (APIError, DockerException, requests.RequestException):
+                    pass
+        if timed_out.is_set():
+            raise BuildInterrupted(
+                f"the build ran past its {request.timeout_s:g} s limit and was stopped"
+            )
+        if finished and image_id:
+            # docker-py sends one tag; the CLI accepts several -t, so we add the others.
+            for extra in request.tags[1:]:
+                repository, _, tag = extra.rpartition(":") if ":" in extra.split("/")[-1] else (
+                    extra, "", "latest")
+                api.tag(image_id, repository, tag)
+                yield LogLine(f"Successfully tagged {extra}")

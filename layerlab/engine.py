@@ -1,0 +1,119 @@
+"""Connecting to the Docker Engine, and the labels that mark what the kit creates."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import re
+import threading
+import uuid
+from typing import TYPE_CHECKING, Final
+
+from layerlab.errors import EngineUnavailable
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    import docker
+
+#: Label keys put on every image and container the kit creates.
+LABEL_KIT: Final = "org.layerlab.kit"
+LABEL_SESSION: Final = "org.layerlab.session"
+LABEL_OWNER: Final = "org.layerlab.owner"
+
+#: One id per kernel: tests and cleanup find exactly what this session made.
+SESSION_ID: Final = uuid.uuid4().hex[:12]
+
+_lock = threading.Lock()
+_clients: dict[str, docker.DockerClient] = {}
+
+
+def owner() -> str:
+    """Who the kit builds for: the JupyterHub user when there is one, else the OS user."""
+    name = os.environ.get("JUPYTERHUB_USER") or os.environ.get("LAYERLAB_OWNER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry in some containers
+            name = "unknown"
+    return name
+
+
+def slug(name: str) -> str:
+    """A lower-case, tag-safe form of ``name`` (image names must be lower case)."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return cleaned or "user"
+
+
+def kit_labels(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Labels for a new image or container."""
+    labels = {LABEL_KIT: "layerlab", LABEL_SESSION: SESSION_ID, LABEL_OWNER: owner()}
+    if extra:
+        labels.update(extra)
+    return labels
+
+
+def describe_host() -> str:
+    """Where docker.from_env() will look, in words."""
+    host = os.environ.get("DOCKER_HOST")
+    return f"DOCKER_HOST={host}" if host else "unix:///var/run/docker.sock (DOCKER_HOST not set)"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful words of a connection error."""
+    text = str(exc)
+    for pattern in (r"\[Errno -?\d+\] ([^'\")]+)", r"(Connection refused|No such file or directory"
+                    r"|Name or service not known|timed out|Permission denied)"):
+        match = re.search(pattern, text)
+        if match:
+            return match.group(1).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__
+
+
+def connect(*, timeout: int = 60) -> docker.DockerClient:
+    """A client for the engine named by the environment, checked with a ping.
+
+    Cached per ``DOCKER_HOST`` so a notebook pays for the connection once; raises
+    ``EngineUnavailable`` with one line saying what was tried.
+    """
+    key = f"{os.environ.get('DOCKER_HOST', '')}|{timeout}"
+    with _lock:
+        client = _clients.get(key)
+    if client is not None:
+        return client
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (DockerException, OSError) as exc:
+        raise EngineUnavailable(t("engine.unreachable", where=describe_host(),
+                                  reason=_reason(exc))) from None
+    with _lock:
+        _clients[key] = client
+    return client
+
+
+def forget_clients() -> None:
+    """Drop cached clients (after DOCKER_HOST changes, or when the engine restarted)."""
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+@functools.cache
+def _api_version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def engine_info() -> dict[str, str]:
+    """Engine version facts for reports (benchmarks, doctor)."""
+    version = connect().version()
+    return {
+        "version": str(version.get("Version", "?")),
+        "api": str(version.get("ApiVersion", "?")),
+        "os": str(version.get("Os", "?")),
+        "arch": str(version.get("Arch", "?")),
+    }

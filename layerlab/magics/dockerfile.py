@@ -1,0 +1,32 @@
+"""``%%dockerfile [PATH]``: check a Dockerfile, then write it (like ``%%writefile``)."""
+
+from __future__ import annotations
+
+import sys
+
+from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from layerlab import dockerfile as model
+from layerlab.config import settings
+
+
+@magics_class
+class DockerfileMagics(Magics):
+    @no_var_expand  # a Dockerfile is full of $VAR: keep the line literal too
+    @magic_arguments()
+    @argument("path", nargs="?", default="Dockerfile",
+              help="Where to write the Dockerfile (default: ./Dockerfile).")
+    @argument("-a", "--append", action="store_true", help="Append to the file instead.")
+    @cell_magic
+    def dockerfile(self, line: str, cell: str) -> None:
+        """Check the cell as a Dockerfile and write it verbatim (UTF-8).
+
+        Nothing is written when the text is refused: the previous file stays as it was.
+        """
+        args = parse_argstring(self.dockerfile, line)
+        outcome = model.write(args.path, cell, allow_outside=settings().allow_write_outside,
+                              append=args.append)
+        print(outcome.message(args.path))
+        for warning in outcome.dockerfile.warnings:
+            print(f"warning: {warning}", file=sys.stderr)

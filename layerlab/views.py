@@ -1,0 +1,195 @@
+"""Plain-text and HTML renderings of results: what a terminal, nbval, nbconvert's HTML
+and GitHub show. Widgets (``layerlab.widgets``) build on the same data."""
+
+from __future__ import annotations
+
+import html
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+from layerlab.build import (
+    BuildDone,
+    BuildEvent,
+    StepFailed,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
+from layerlab.context import human_size
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from layerlab.build import BuildResult, BuildStep
+    from layerlab.layers import LayerStack
+
+STATUS_MARK = {"cached": "✓", "built": "●", "failed": "✗", "running": "…", "base": "▣"}
+
+
+def step_line(step: BuildStep) -> str:
+    duration = f"{step.duration_s:5.1f}s" if step.duration_s is not None else "     "
+    status = t(f"status.{step.status}")
+    total = f"/{step.total}" if step.total else ""
+    return (f"{STATUS_MARK.get(step.status, ' ')} [{step.number}{total}] "
+            f"{status:<10} {duration}  {step.instruction}")
+
+
+def build_text(result: BuildResult) -> str:
+    lines = [step_line(step) for step in result.steps]
+    lines.append(result.summary())
+    if result.cache_report is not None:
+        lines.append(str(result.cache_report))
+    return "\n".join(lines)
+
+
+def build_html(result: BuildResult) -> str:
+    rows = []
+    colors = {"cached": "#1a7f37", "built": "#0969da", "failed": "#cf222e", "base": "#6e7781",
+              "running": "#9a6700"}
+    for step in result.steps:
+        color = colors.get(step.status, "#000")
+        duration = f"{step.duration_s:.1f}s" if step.duration_s is not None else ""
+        rows.append(
+            f"<tr><td>{step.number}</td><td style='color:{color};font-weight:600'>"
+            f"{html.escape(t(f'status.{step.status}'))}</td><td>{duration}</td>"
+            f"<td><code>{html.escape(step.instruction)}</code></td></tr>"
+        )
+    report = ""
+    if result.cache_report is not None:
+        report = f"<p>{html.escape(str(result.cache_report))}</p>"
+    return (
+        "<div class='layerlab-build'><table><thead><tr><th>#</th><th>state</th><th>time</th>"
+        f"<th>instruction</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p><b>{html.escape(result.summary())}</b></p>{report}</div>"
+    )
+
+
+class TextProgress:
+    """Prints a build as it happens: one line per step, a few output lines, the summary.
+
+    Output of a step is capped (``max_step_lines``) so a chatty RUN cannot flood a
+    notebook; the full output stays in ``result.log``.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False,
+                 max_step_lines: int = 12, min_interval_s: float = 0.0) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+        self.max_step_lines = max_step_lines
+        self.min_interval_s = min_interval_s
+        self._shown: dict[int, int] = {}
+        self._last_flush = 0.0
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream)
+        now = time.monotonic()
+        if now - self._last_flush >= self.min_interval_s:
+            self.stream.flush()
+            self._last_flush = now
+
+    def __call__(self, event: BuildEvent, result: BuildResult) -> None:
+        if isinstance(event, BuildDone):
+            self._done(event.result)
+            return
+        if self.quiet:
+            return
+        match event:
+            case StepStarted(number, total, instruction, _):
+                self._shown[number] = 0
+                self._print(f"Step {number}/{total or '?'} : {instruction}")
+            case StepOutput(number, line):
+                shown = self._shown.get(number, 0)
+                if shown < self.max_step_lines:
+                    self._print(f"    {line}")
+                self._shown[number] = shown + 1
+            case StepFailed(number=number) | StepFinished(number=number):
+                self._more(number)
+                step = next((s for s in reversed(result.steps) if s.number == number), None)
+                if step is not None:
+                    self._print(f"  {step_line(step)}")
+            case _:
+                pass
+
+    def _more(self, number: int) -> None:
+        extra = self._shown.get(number, 0) - self.max_step_lines
+        if extra > 0:
+            self._print("    " + t("build.more_lines", count=extra))
+        self._shown[number] = 0
+
+    def _done(self, result: BuildResult) -> None:
+        if not self.quiet:
+            self._print("")
+            for step in result.steps:
+                self._print(step_line(step))
+        self._print(result.summary())
+        if result.cache_report is not None and not self.quiet:
+            self._print(str(result.cache_report))
+        self.stream.flush()
+
+
+def layers_text(stack: LayerStack) -> str:
+    lines = [f"{stack.image} ({stack.image_id.removeprefix('sha256:')[:12]}), "
+             f"{len(stack.layers)} layers, {human_size(stack.total_bytes)}"]
+    header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}CREATED BY"
+    lines.append(header)
+    for layer in stack.layers:
+        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
+        where = "base" if layer.from_base else ""
+        shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
+        lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
+    if stack.base_image:
+        lines.append(f"base image: {stack.base_image} ({len(stack.base_layers)} entries)")
+    return "\n".join(lines)
+
+
+def layers_html(stack: LayerStack) -> str:
+    rows = []
+    for layer in stack.layers:
+        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "&lt;missing&gt;"
+        style = "color:#6e7781" if layer.from_base else ""
+        rows.append(f"<tr style='{style}'><td><code>{ident}</code></td>"
+                    f"<td>{human_size(layer.size_bytes)}</td>"
+                    f"<td>{'base' if layer.from_base else ''}</td>"
+                    f"<td><code>{html.escape(layer.created_by[:120])}</code></td></tr>")
+    title = html.escape(f"{stack.image}: {len(stack.layers)} layers, "
+                        f"{human_size(stack.total_bytes)}")
+    return (f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr><th>image</th>"
+            f"<th>size</th><th></th><th>created by</th></tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
+
+
+def table_text(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(out)
+
+
+def table_html(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Table:
+    """A small table with text and HTML forms (image lists, container lists)."""
+
+    def __init__(self, headers: list[str], rows: list[list[str]],
+                 records: list[dict[str, Any]] | None = None) -> None:
+        self.headers = headers
+        self.rows = rows
+        self.records = records or []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Any:
+        return iter(self.records)
+
+    def __repr__(self) -> str:
+        return table_text(self.headers, self.rows)
+
+    def _repr_html_(self) -> str:
+        return table_html(self.headers, self.rows)
