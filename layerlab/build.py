@@ -38,17 +38,22 @@ class StepStarted:
     instruction: str
     #: True for a FROM step: the base image is used, nothing is built.
     is_base: bool = False
+    #: build stage name in multi-stage BuildKit builds ("" otherwise); steps are keyed
+    #: by (stage, number) because BuildKit numbers the steps of each stage from 1
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class StepOutput:
     number: int
     line: str
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class StepCached:
     number: int
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +63,14 @@ class StepFinished:
     number: int
     layer_id: str | None = None
     duration_s: float | None = None
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class StepFailed:
     number: int
     message: str
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,7 @@ class BuildStep:
     )
     output_lines: int = 0
     started_at: float = field(default_factory=time.perf_counter, repr=False)
+    stage: str = ""
 
     @property
     def cached(self) -> bool:
@@ -277,38 +285,40 @@ class BuildRecorder:
             step.duration_s = time.perf_counter() - step.started_at
         self._current = None
 
-    def _find(self, number: int) -> BuildStep | None:
+    def _find(self, number: int, stage: str = "") -> BuildStep | None:
         for step in reversed(self.result.steps):
-            if step.number == number:
+            if step.number == number and step.stage == stage:
                 return step
         return None
 
     def handle(self, event: BuildEvent) -> None:  # noqa: C901 - one branch per event type
         result = self.result
         match event:
-            case StepStarted(number, total, instruction, is_base):
+            case StepStarted(number, total, instruction, is_base, stage):
                 # Classic builds run steps one after another: a new step ends the previous.
+                # (BuildKit reports each step's end itself, so _current stays None there.)
                 if self._current is not None and self._current.number != number:
                     self._close_current()
-                step = BuildStep(number=number, instruction=instruction, total=total)
+                step = BuildStep(number=number, instruction=instruction, total=total,
+                                 stage=stage)
                 if is_base:
                     step.status = "base"
                 result.steps.append(step)
                 self._current = step
                 result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
-            case StepOutput(number, line):
-                step = self._find(number)
+            case StepOutput(number, line, stage):
+                step = self._find(number, stage)
                 if step is not None:
                     step.tail.append(line)
                     step.output_lines += 1
                 result.log_store.write(line)
-            case StepCached(number):
-                step = self._find(number)
+            case StepCached(number, stage):
+                step = self._find(number, stage)
                 if step is not None and step.status != "base":
                     step.status = "cached"
                 result.log_store.write(" ---> Using cache")
-            case StepFinished(number, layer_id, duration_s):
-                step = self._find(number)
+            case StepFinished(number, layer_id, duration_s, stage):
+                step = self._find(number, stage)
                 if step is not None:
                     step.layer_id = layer_id or step.layer_id
                     if duration_s is not None:
@@ -319,8 +329,8 @@ class BuildRecorder:
                         step.duration_s = time.perf_counter() - step.started_at
                     if self._current is step:
                         self._current = None
-            case StepFailed(number, message):
-                step = self._find(number)
+            case StepFailed(number, message, stage):
+                step = self._find(number, stage)
                 if step is not None:
                     step.status = "failed"
                     if step.duration_s is None:
