@@ -49,7 +49,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
-        if name in ("check",):
+        if name == "check":
             import importlib
 
             return importlib.import_module(f"layerlab.{name}")

@@ -53,8 +53,9 @@ def parse_build_args(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def secret_warnings(build_args: dict[str, str], image: str) -> list[str]:
-    return [t("build.secret_arg", name=name, image=image)
-            for name in build_args if _SECRET.search(name)]
+    return [
+        t("build.secret_arg", name=name, image=image) for name in build_args if _SECRET.search(name)
+    ]
 
 
 def build(  # noqa: C901
@@ -101,8 +102,10 @@ def build(  # noqa: C901
             "files with a .dockerignore, or build with --force"
         )
     if summary.size_bytes > config.context_warn_mb * 1e6:
-        say(f"sending a large build context: {human_size(summary.size_bytes)} in "
-            f"{summary.files} files (add a .dockerignore to leave files out)")
+        say(
+            f"sending a large build context: {human_size(summary.size_bytes)} in "
+            f"{summary.files} files (add a .dockerignore to leave files out)"
+        )
     args = dict(build_args or {})
     normalized = tuple(normalize_tag(tag) for tag in tags)
     for warning in secret_warnings(args, normalized[0] if normalized else "IMAGE"):
@@ -143,11 +146,8 @@ def _explainer() -> Callable[[BuildResult, list[BuildResult]], Any] | None:
     return explain
 
 
-def _age(created: str | int) -> str:
-    if isinstance(created, int):
-        when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
-    else:
-        when = dt.datetime.fromisoformat(created[:26].rstrip("Z") + "+00:00")
+def _age(created: int) -> str:
+    when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
     seconds = (dt.datetime.now(tz=dt.UTC) - when).total_seconds()
     for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= size:
@@ -155,8 +155,7 @@ def _age(created: str | int) -> str:
     return f"{int(seconds)} seconds ago"
 
 
-def images(reference: str | None = None, *, all_images: bool = False,
-           mine: bool = False) -> Table:
+def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
     """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
     api = connect().api
     filters: dict[str, Any] = {}
@@ -170,11 +169,25 @@ def images(reference: str | None = None, *, all_images: bool = False,
         for tag in tags or ["<none>:<none>"]:
             repository, _, name = tag.rpartition(":")
             short = str(summary["Id"]).removeprefix("sha256:")[:12]
-            rows.append([repository, name, short, _age(int(summary.get("Created", 0))),
-                         human_size(int(summary.get("Size", 0)))])
-            records.append({"repository": repository, "tag": name, "id": summary["Id"],
-                            "created": summary.get("Created"), "size": summary.get("Size"),
-                            "labels": summary.get("Labels") or {}})
+            rows.append(
+                [
+                    repository,
+                    name,
+                    short,
+                    _age(int(summary.get("Created", 0))),
+                    human_size(int(summary.get("Size", 0))),
+                ]
+            )
+            records.append(
+                {
+                    "repository": repository,
+                    "tag": name,
+                    "id": summary["Id"],
+                    "created": summary.get("Created"),
+                    "size": summary.get("Size"),
+                    "labels": summary.get("Labels") or {},
+                }
+            )
     return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)
 
 

@@ -100,8 +100,15 @@ class BuildDone:
 
 
 BuildEvent = (
-    StepStarted | StepOutput | StepCached | StepFinished | StepFailed | LogLine | ImageBuilt
-    | BuildError | BuildDone
+    StepStarted
+    | StepOutput
+    | StepCached
+    | StepFinished
+    | StepFailed
+    | LogLine
+    | ImageBuilt
+    | BuildError
+    | BuildDone
 )
 
 
@@ -244,7 +251,7 @@ class BuildResult:
             f"cache_hits={self.cache_hits} {self.duration_s:.1f}s builder={self.builder}>"
         )
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
         text_method = getattr(printer, "text", None)
         if callable(text_method):
             text_method(repr(self))
@@ -291,16 +298,16 @@ class BuildRecorder:
                 return step
         return None
 
-    def handle(self, event: BuildEvent) -> None:  # noqa: C901 - one branch per event type
+    def handle(self, event: BuildEvent) -> None:  # noqa: C901, PLR0912, PLR0915 - a case per event
         result = self.result
+        step: BuildStep | None
         match event:
             case StepStarted(number, total, instruction, is_base, stage):
                 # Classic builds run steps one after another: a new step ends the previous.
                 # (BuildKit reports each step's end itself, so _current stays None there.)
                 if self._current is not None and self._current.number != number:
                     self._close_current()
-                step = BuildStep(number=number, instruction=instruction, total=total,
-                                 stage=stage)
+                step = BuildStep(number=number, instruction=instruction, total=total, stage=stage)
                 if is_base:
                     step.status = "base"
                 result.steps.append(step)

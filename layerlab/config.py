@@ -12,46 +12,57 @@ from layerlab import i18n
 
 class Layerlab(Configurable):
     builder = Enum(
-        ["auto", "classic", "buildkit"], default_value="auto",
+        ["auto", "classic", "buildkit"],
+        default_value="auto",
         help="Builder used by %docker_build when --builder is not given.",
     ).tag(config=True)
     language = Enum(
-        ["auto", "en", "fr"], default_value="auto",
+        ["auto", "en", "fr"],
+        default_value="auto",
         help="Language of the kit's messages; auto follows the locale (LANG).",
     ).tag(config=True)
     view = Enum(
-        ["auto", "widget", "text"], default_value="auto",
+        ["auto", "widget", "text"],
+        default_value="auto",
         help="How builds and layers are shown: widgets in a Jupyter frontend, text elsewhere.",
     ).tag(config=True)
     allow_write_outside = Bool(
-        False, help="Let %%dockerfile write outside the notebook's working folder.",
+        False,
+        help="Let %%dockerfile write outside the notebook's working folder.",
     ).tag(config=True)
     context_warn_mb = Float(
-        100.0, help="Warn before sending a build context larger than this (MB).",
+        100.0,
+        help="Warn before sending a build context larger than this (MB).",
     ).tag(config=True)
     context_max_mb = Float(
-        1024.0, help="Refuse build contexts larger than this (MB) unless --force is given.",
+        1024.0,
+        help="Refuse build contexts larger than this (MB) unless --force is given.",
     ).tag(config=True)
     build_timeout_s = Float(
-        0.0, help="Stop builds on the engine after this many seconds (0: no limit).",
+        0.0,
+        help="Stop builds on the engine after this many seconds (0: no limit).",
     ).tag(config=True)
     build_memory_mb = Int(
-        0, help="Memory limit for classic-builder build containers, in MB (0: none).",
+        0,
+        help="Memory limit for classic-builder build containers, in MB (0: none).",
     ).tag(config=True)
     build_cpus = Float(
-        0.0, help="CPU limit for classic-builder build containers (0: none).",
+        0.0,
+        help="CPU limit for classic-builder build containers (0: none).",
     ).tag(config=True)
     registry = Unicode(
         "127.0.0.1:5000",
         help="Registry the labs push to. Offline default: a local registry on loopback; "
-             "set it to docker.io/<your-user> to push to Docker Hub.",
+        "set it to docker.io/<your-user> to push to Docker Hub.",
     ).tag(config=True)
     extra_labels = Dict(
-        value_trait=Unicode(), default_value={},
+        value_trait=Unicode(),
+        default_value={},
         help="Labels added to every image and container the kit creates.",
     ).tag(config=True)
     log_tail_lines = Int(
-        200, help="Lines of build log kept in memory for views; the full log goes to a file.",
+        200,
+        help="Lines of build log kept in memory for views; the full log goes to a file.",
     ).tag(config=True)
 
     @observe("language")

@@ -21,10 +21,28 @@ from typing import Final
 from layerlab.errors import DockerfileError
 from layerlab.i18n import t
 
-INSTRUCTIONS: Final = frozenset({
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
-    "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
-})
+INSTRUCTIONS: Final = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
+)
 #: Instructions whose JSON ("exec") form Docker parses as a JSON array.
 JSON_FORM: Final = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME", "ADD", "COPY"})
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
@@ -110,7 +128,7 @@ def _split_flags(arguments: str) -> tuple[tuple[tuple[str, str | None], ...], st
         if not match:
             break
         flags.append((match.group(1), match.group(2)))
-        rest = rest[match.end():].lstrip()
+        rest = rest[match.end() :].lstrip()
     return tuple(flags), rest
 
 
@@ -181,23 +199,21 @@ def parse(text: str) -> Dockerfile:  # noqa: C901, PLR0912, PLR0915 - a small st
         flags, rest = _split_flags(arguments)
         heredocs: list[str] = []
         if upper in ("RUN", "COPY", "ADD"):
-            for match in _HEREDOC.finditer(rest):
-                heredocs.append(match.group(3))
+            heredocs.extend(match.group(3) for match in _HEREDOC.finditer(rest))
             # The heredoc bodies follow the instruction, each up to its terminator line.
             for word in heredocs:
                 while index < len(lines) and lines[index].strip() != word:
                     index += 1
                 if index >= len(lines):
-                    raise DockerfileError(f"heredoc <<{word} is never closed by a line {word}",
-                                          start)
+                    raise DockerfileError(
+                        f"heredoc <<{word} is never closed by a line {word}", start
+                    )
                 index += 1
-        if not rest and upper not in ("ONBUILD",):
+        if not rest and upper != "ONBUILD":
             raise DockerfileError(t("df.no_args", instruction=upper), start)
         if not heredocs:
             _check_json_form(upper, rest, start)
-        instructions.append(
-            Instruction(upper, arguments, start, index, flags, tuple(heredocs))
-        )
+        instructions.append(Instruction(upper, arguments, start, index, flags, tuple(heredocs)))
 
     if not instructions:
         raise DockerfileError(t("df.empty"), 1 if text.strip() else None)
@@ -211,14 +227,19 @@ def parse(text: str) -> Dockerfile:  # noqa: C901, PLR0912, PLR0915 - a small st
     cmds = [i for i in instructions if i.keyword == "CMD"]
     if len(cmds) > 1:
         warnings.append(
-            t("df.multi_cmd", count=len(cmds), lines=", ".join(str(c.line) for c in cmds),
-              last=cmds[-1].line)
+            t(
+                "df.multi_cmd",
+                count=len(cmds),
+                lines=", ".join(str(c.line) for c in cmds),
+                last=cmds[-1].line,
+            )
         )
     return Dockerfile(text, tuple(instructions), directives, tuple(warnings))
 
 
-def resolve_target(path: str | os.PathLike[str], *, cwd: Path | None = None,
-                   allow_outside: bool = False) -> Path:
+def resolve_target(
+    path: str | os.PathLike[str], *, cwd: Path | None = None, allow_outside: bool = False
+) -> Path:
     """The absolute path to write, refusing paths that leave the working folder."""
     base = (cwd or Path.cwd()).resolve()
     target = (base / Path(path).expanduser()).resolve()
@@ -238,8 +259,14 @@ class WriteOutcome:
         return t(key, path=shown_path, count=len(self.dockerfile.instructions))
 
 
-def write(path: str | os.PathLike[str], text: str, *, cwd: Path | None = None,
-          allow_outside: bool = False, append: bool = False) -> WriteOutcome:
+def write(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    cwd: Path | None = None,
+    allow_outside: bool = False,
+    append: bool = False,
+) -> WriteOutcome:
     """Check ``text`` and only then write it (atomically: old file intact on any error)."""
     target = resolve_target(path, cwd=cwd, allow_outside=allow_outside)
     existed = target.exists()
@@ -251,5 +278,5 @@ def write(path: str | os.PathLike[str], text: str, *, cwd: Path | None = None,
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.layerlab-tmp")
     temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
+    temporary.replace(target)
     return WriteOutcome(target, existed, parsed)

@@ -62,8 +62,13 @@ def describe_host() -> str:
 def _reason(exc: BaseException) -> str:
     """The innermost useful words of a connection error."""
     text = str(exc)
-    for pattern in (r"\[Errno -?\d+\] ([^'\")]+)", r"(Connection refused|No such file or directory"
-                    r"|Name or service not known|timed out|Permission denied)"):
+    for pattern in (
+        r"\[Errno -?\d+\] ([^'\")]+)",
+        (
+            r"(Connection refused|No such file or directory"
+            r"|Name or service not known|timed out|Permission denied)"
+        ),
+    ):
         match = re.search(pattern, text)
         if match:
             return match.group(1).strip()
@@ -88,8 +93,9 @@ def connect(*, timeout: int = 60) -> docker.DockerClient:
         client = docker.from_env(timeout=timeout)
         client.ping()
     except (DockerException, OSError) as exc:
-        raise EngineUnavailable(t("engine.unreachable", where=describe_host(),
-                                  reason=_reason(exc))) from None
+        raise EngineUnavailable(
+            t("engine.unreachable", where=describe_host(), reason=_reason(exc))
+        ) from None
     with _lock:
         _clients[key] = client
     return client

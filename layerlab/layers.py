@@ -20,9 +20,24 @@ _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
 _NOP = re.compile(r"^#\(nop\)\s*")
 _BUILDKIT_SUFFIX = re.compile(r"\s*# buildkit$")
 _KIT_LABEL = re.compile(r"^LABEL org\.layerlab\.(kit|session|owner|test)=")
-_METADATA = frozenset({"CMD", "ENV", "LABEL", "EXPOSE", "ENTRYPOINT", "USER", "WORKDIR",
-                       "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "ARG", "ONBUILD",
-                       "MAINTAINER"})
+_METADATA = frozenset(
+    {
+        "CMD",
+        "ENV",
+        "LABEL",
+        "EXPOSE",
+        "ENTRYPOINT",
+        "USER",
+        "WORKDIR",
+        "VOLUME",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+        "ARG",
+        "ONBUILD",
+        "MAINTAINER",
+    }
+)
 
 
 def clean_created_by(created_by: str) -> str:
@@ -45,11 +60,11 @@ def _is_kit_label(entry: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    index: int                 # 0 = bottom of the stack
-    id: str                    # image id of this step, or "<missing>"
+    index: int  # 0 = bottom of the stack
+    id: str  # image id of this step, or "<missing>"
     created_by: str
     size_bytes: int
-    empty: bool                # metadata only: adds no files
+    empty: bool  # metadata only: adds no files
     from_base: bool
     created: int = 0
     instruction: str | None = None
@@ -65,7 +80,7 @@ class Layer:
 class LayerStack:
     image: str
     image_id: str
-    layers: list[Layer]        # newest first, like docker history
+    layers: list[Layer]  # newest first, like docker history
     base_image: str | None = None
     diff_ids: tuple[str, ...] = field(default=(), repr=False)
 
@@ -90,7 +105,7 @@ class LayerStack:
     def __getitem__(self, index: int) -> Layer:
         return self.layers[index]
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
         from layerlab.views import layers_text
 
         printer.text(layers_text(self))
@@ -116,48 +131,82 @@ def _inspect(image: str) -> dict[str, Any]:
         raise EngineError(t("engine.no_such_image", image=image)) from None
 
 
-def find_base(image_attrs: dict[str, Any], candidates: Sequence[str] = ()) -> str | None:
-    """The local image whose layers are the longest strict prefix of this image's layers."""
-    layers = tuple(image_attrs.get("RootFS", {}).get("Layers", []))
-    best: tuple[int, str] | None = None
+def _history_key(entry: dict[str, Any]) -> tuple[str, int, int]:
+    return (
+        str(entry.get("CreatedBy", "")),
+        int(entry.get("Created", 0) or 0),
+        int(entry.get("Size", 0) or 0),
+    )
+
+
+def find_base(
+    image: str, history: Sequence[dict[str, Any]], candidates: Sequence[str] = ()
+) -> str | None:
+    """The tagged local image whose history is the longest strict bottom part of ``history``.
+
+    Docker does not record which image a build started FROM; an image whose whole history
+    sits at the bottom of this one's is the best answer the engine can give.
+    """
+    keys = [_history_key(entry) for entry in history]
     names: list[str] = list(candidates)
     if not names:
         for summary in _client().api.images():
             names.extend(tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>")
+    best: tuple[int, str] | None = None
     for name in names:
+        if name == image:
+            continue
         try:
-            other = _client().api.inspect_image(name)
-        except Exception:  # noqa: BLE001 - an unreadable candidate is simply not the base
+            other = [_history_key(entry) for entry in _client().api.history(name)]
+        except Exception:  # noqa: BLE001, S112 - an unreadable candidate is simply not the base
             continue
-        if other.get("Id") == image_attrs.get("Id"):
-            continue
-        other_layers = tuple(other.get("RootFS", {}).get("Layers", []))
-        if other_layers and len(other_layers) < len(layers) and layers[: len(other_layers)] == (
-            other_layers
+        if (
+            0 < len(other) < len(keys)
+            and keys[-len(other) :] == other
+            and (best is None or len(other) > best[0])
         ):
-            if best is None or len(other_layers) > best[0]:
-                best = (len(other_layers), name)
-        elif other_layers == layers and other.get("Created", "") < image_attrs.get("Created", ""):
-            # e.g. an image that only adds metadata on top of its base
-            if best is None:
-                best = (len(other_layers), name)
+            best = (len(other), name)
     return best[1] if best else None
 
 
-def layers(image: str, *, base: str | None = None,
-           instructions: Sequence[str] | None = None,
-           show_kit_labels: bool = False) -> LayerStack:
+def _kit_build_for(image_id: str) -> Any:
+    """The most recent build of this session that produced ``image_id``, if any."""
+    from layerlab import api
+
+    for result in reversed(api.HISTORY):
+        if result.image_id == image_id and result.parsed_dockerfile is not None:
+            return result
+    return None
+
+
+def layers(
+    image: str,
+    *,
+    base: str | None = None,
+    instructions: Sequence[str] | None = None,
+    show_kit_labels: bool = False,
+) -> LayerStack:
     """The layers of ``image`` (newest first). ``base`` names the FROM image when known;
     otherwise the kit looks for the local image it was built on."""
     attrs = _inspect(image)
     history: list[dict[str, Any]] = list(_client().api.history(image))
-    if not show_kit_labels:
-        # the classic builder stores the kit's own labels as LABEL entries on top
-        history = [entry for entry in history if not _is_kit_label(entry)]
-    base_name = base or find_base(attrs)
-    base_count = 0
+    built = _kit_build_for(str(attrs.get("Id", "")))
+    if built is not None:
+        parsed = built.parsed_dockerfile
+        if base is None and parsed.base_images:
+            base = parsed.base_images[-1]
+        if instructions is None:
+            last_from = max(i for i, ins in enumerate(parsed.instructions) if ins.keyword == "FROM")
+            instructions = [ins.text for ins in parsed.instructions[last_from + 1 :]]
+    base_name = base or find_base(image, history)
+    base_history: list[dict[str, Any]] = []
     if base_name:
-        base_count = len(_client().api.history(base_name))
+        base_history = list(_client().api.history(base_name))
+    if not show_kit_labels:
+        # the classic builder stores the kit's own labels as LABEL entries: bookkeeping
+        history = [entry for entry in history if not _is_kit_label(entry)]
+        base_history = [entry for entry in base_history if not _is_kit_label(entry)]
+    base_count = len(base_history)
     total = len(history)
     records: list[Layer] = []
     # history is newest first; index 0 in our records is the bottom of the stack
@@ -173,21 +222,27 @@ def layers(image: str, *, base: str | None = None,
         instruction = None
         if not from_base and own_instructions and len(own_instructions) == own_total:
             instruction = own_instructions[own_index]
-        records.append(Layer(
-            index=index,
-            id=str(entry.get("Id", "<missing>")),
-            created_by=created_by,
-            size_bytes=size,
-            empty=size == 0 and keyword in _METADATA,
-            from_base=from_base,
-            created=int(entry.get("Created", 0) or 0),
-            instruction=instruction,
-            tags=tuple(entry.get("Tags") or ()),
-            comment=str(entry.get("Comment", "") or ""),
-        ))
-    return LayerStack(image=image, image_id=str(attrs.get("Id", "")), layers=records,
-                      base_image=base_name,
-                      diff_ids=tuple(attrs.get("RootFS", {}).get("Layers", [])))
+        records.append(
+            Layer(
+                index=index,
+                id=str(entry.get("Id", "<missing>")),
+                created_by=created_by,
+                size_bytes=size,
+                empty=size == 0 and keyword in _METADATA,
+                from_base=from_base,
+                created=int(entry.get("Created", 0) or 0),
+                instruction=instruction,
+                tags=tuple(entry.get("Tags") or ()),
+                comment=str(entry.get("Comment", "") or ""),
+            )
+        )
+    return LayerStack(
+        image=image,
+        image_id=str(attrs.get("Id", "")),
+        layers=records,
+        base_image=base_name,
+        diff_ids=tuple(attrs.get("RootFS", {}).get("Layers", [])),
+    )
 
 
 def shared_layers(first: LayerStack, second: LayerStack) -> int:

@@ -30,8 +30,10 @@ def step_line(step: BuildStep) -> str:
     duration = f"{step.duration_s:5.1f}s" if step.duration_s is not None else "     "
     status = t(f"status.{step.status}")
     total = f"/{step.total}" if step.total else ""
-    return (f"{STATUS_MARK.get(step.status, ' ')} [{step.number}{total}] "
-            f"{status:<10} {duration}  {step.instruction}")
+    return (
+        f"{STATUS_MARK.get(step.status, ' ')} [{step.number}{total}] "
+        f"{status:<10} {duration}  {step.instruction}"
+    )
 
 
 def build_text(result: BuildResult) -> str:
@@ -44,8 +46,13 @@ def build_text(result: BuildResult) -> str:
 
 def build_html(result: BuildResult) -> str:
     rows = []
-    colors = {"cached": "#1a7f37", "built": "#0969da", "failed": "#cf222e", "base": "#6e7781",
-              "running": "#9a6700"}
+    colors = {
+        "cached": "#1a7f37",
+        "built": "#0969da",
+        "failed": "#cf222e",
+        "base": "#6e7781",
+        "running": "#9a6700",
+    }
     for step in result.steps:
         color = colors.get(step.status, "#000")
         duration = f"{step.duration_s:.1f}s" if step.duration_s is not None else ""
@@ -71,8 +78,14 @@ class TextProgress:
     notebook; the full output stays in ``result.log``.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False,
-                 max_step_lines: int = 12, min_interval_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        quiet: bool = False,
+        max_step_lines: int = 12,
+        min_interval_s: float = 0.0,
+    ) -> None:
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.max_step_lines = max_step_lines
@@ -128,8 +141,11 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    lines = [f"{stack.image} ({stack.image_id.removeprefix('sha256:')[:12]}), "
-             f"{len(stack.layers)} layers, {human_size(stack.total_bytes)}"]
+    title = (
+        f"{stack.image} ({stack.image_id.removeprefix('sha256:')[:12]}), "
+        f"{len(stack.layers)} layers, {human_size(stack.total_bytes)}"
+    )
+    lines = [title]
     header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}CREATED BY"
     lines.append(header)
     for layer in stack.layers:
@@ -145,22 +161,30 @@ def layers_text(stack: LayerStack) -> str:
 def layers_html(stack: LayerStack) -> str:
     rows = []
     for layer in stack.layers:
-        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "&lt;missing&gt;"
+        ident = (
+            layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "&lt;missing&gt;"
+        )
         style = "color:#6e7781" if layer.from_base else ""
-        rows.append(f"<tr style='{style}'><td><code>{ident}</code></td>"
-                    f"<td>{human_size(layer.size_bytes)}</td>"
-                    f"<td>{'base' if layer.from_base else ''}</td>"
-                    f"<td><code>{html.escape(layer.created_by[:120])}</code></td></tr>")
-    title = html.escape(f"{stack.image}: {len(stack.layers)} layers, "
-                        f"{human_size(stack.total_bytes)}")
-    return (f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr><th>image</th>"
-            f"<th>size</th><th></th><th>created by</th></tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table></div>")
+        rows.append(
+            f"<tr style='{style}'><td><code>{ident}</code></td>"
+            f"<td>{human_size(layer.size_bytes)}</td>"
+            f"<td>{'base' if layer.from_base else ''}</td>"
+            f"<td><code>{html.escape(layer.created_by[:120])}</code></td></tr>"
+        )
+    title = html.escape(
+        f"{stack.image}: {len(stack.layers)} layers, {human_size(stack.total_bytes)}"
+    )
+    return (
+        f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr><th>image</th>"
+        f"<th>size</th><th></th><th>created by</th></tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table></div>"
+    )
 
 
 def table_text(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(out)
@@ -168,16 +192,18 @@ def table_text(headers: list[str], rows: list[list[str]]) -> str:
 
 def table_html(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class Table:
     """A small table with text and HTML forms (image lists, container lists)."""
 
-    def __init__(self, headers: list[str], rows: list[list[str]],
-                 records: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, headers: list[str], rows: list[list[str]], records: list[dict[str, Any]] | None = None
+    ) -> None:
         self.headers = headers
         self.rows = rows
         self.records = records or []

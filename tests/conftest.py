@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -54,12 +55,11 @@ def seed_context(workdir: Path) -> Path:
 
 
 @pytest.fixture
-def ip_empty() -> Iterator[Any]:
+def ip_empty() -> Any:
     """An IPython shell (no extension loaded); magics can be run with run_line_magic."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    shell = InteractiveShell.instance()
-    yield shell
+    return InteractiveShell.instance()
 
 
 @pytest.fixture
@@ -94,23 +94,24 @@ def docker_client() -> Iterator[Any]:
             pytrace=False,
         )
     if not client.images.list(name=BASE_IMAGE):
-        pytest.fail(f"the base image {BASE_IMAGE} is missing: run scripts/standin-images.sh",
-                    pytrace=False)
+        pytest.fail(
+            f"the base image {BASE_IMAGE} is missing: run scripts/standin-images.sh", pytrace=False
+        )
     yield client
     _remove_test_objects(client)
     client.close()
 
 
 def _remove_test_objects(client: Any) -> None:
-    for container in client.containers.list(all=True, filters={"label": f"{TEST_LABEL}={TEST_RUN}"}):
+    for container in client.containers.list(
+        all=True, filters={"label": f"{TEST_LABEL}={TEST_RUN}"}
+    ):
         container.remove(force=True)
     for image in client.images.list(filters={"label": f"{TEST_LABEL}={TEST_RUN}"}):
         for tag in image.tags:
             client.images.remove(tag, force=True)
-        try:
+        with contextlib.suppress(Exception):  # already gone with its last tag
             client.images.remove(image.id, force=True)
-        except Exception:  # noqa: BLE001, S110 - already gone with its last tag
-            pass
 
 
 @pytest.fixture

@@ -78,8 +78,11 @@ def explain_failure(result: BuildResult) -> str:
     step = result.failed_step
     if _NO_SPACE.search(error) or any(_NO_SPACE.search(line) for line in result.log_tail):
         return t("engine.no_space")
-    if step is not None and step.status == "failed" and step.keyword == "FROM" and (
-        _MISSING_BASE.search(error)
+    if (
+        step is not None
+        and step.status == "failed"
+        and step.keyword == "FROM"
+        and (_MISSING_BASE.search(error))
     ):
         image = step.instruction.split()[1] if len(step.instruction.split()) > 1 else "?"
         return t("engine.image_missing", image=image)
@@ -169,7 +172,9 @@ def select_builder(name: str) -> Builder:
             )
         except ImportError:
             if name == "buildkit":
-                raise LayerlabError("the BuildKit builder is not available in this version") from None
+                raise LayerlabError(
+                    "the BuildKit builder is not available in this version"
+                ) from None
         else:
             cli = find_buildkit_cli()
             if cli is not None:

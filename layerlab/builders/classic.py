@@ -7,9 +7,10 @@ is never used: it returns only after the whole build.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from layerlab.build import (
     BuildError,
@@ -85,7 +86,7 @@ class ClassicStreamParser:
         line, self._buffer = self._buffer, ""
         return self._line(line)
 
-    def _line(self, line: str) -> list[BuildEvent]:
+    def _line(self, line: str) -> list[BuildEvent]:  # noqa: PLR0911 - one return per line kind
         step_match = _STEP.match(line)
         if step_match:
             number, total, instruction = step_match.groups()
@@ -112,8 +113,9 @@ class ClassicStreamParser:
                 self.container_id = None
                 return [StepFinished(self.step, word)]
             return [StepOutput(self.step, line)]
-        if line.startswith(("Removing intermediate container", "Successfully built",
-                            "Successfully tagged")):
+        if line.startswith(
+            ("Removing intermediate container", "Successfully built", "Successfully tagged")
+        ):
             return [LogLine(line)]
         if self.step is not None:
             return [StepOutput(self.step, line)]
@@ -133,7 +135,7 @@ def parse_stream(messages: Iterable[dict[str, Any]]) -> list[BuildEvent]:
 class ClassicBuilder:
     name: ClassVar[str] = "classic"
 
-    def events(self, request: BuildRequest) -> Iterator[BuildEvent]:  # noqa: C901, PLR0912
+    def events(self, request: BuildRequest) -> Iterator[BuildEvent]:  # noqa: C901, PLR0912, PLR0915
         import requests
         from docker.errors import APIError, DockerException
         from urllib3.exceptions import HTTPError
@@ -157,7 +159,7 @@ class ClassicBuilder:
         if request.timeout_s:
             timer = threading.Timer(request.timeout_s, stop_on_timeout)
             timer.daemon = True
-        limits: dict[str, int] = {}
+        limits: dict[str, Any] = {}
         if request.memory_bytes:
             limits["memory"] = request.memory_bytes
             limits["memswap"] = request.memory_bytes
@@ -181,7 +183,7 @@ class ClassicBuilder:
                 pull=request.pull,
                 buildargs=dict(request.build_args) or None,
                 labels=dict(request.labels) or None,
-                container_limits=limits or None,
+                container_limits=cast("Any", limits) or None,
                 rm=True,
                 forcerm=True,
                 decode=True,
@@ -195,8 +197,14 @@ class ClassicBuilder:
             finished = True
         except APIError as exc:
             yield BuildError(str(exc.explanation or exc))
-        except (requests.RequestException, HTTPError, DockerException, OSError, ValueError,
-                AttributeError) as exc:
+        except (
+            requests.RequestException,
+            HTTPError,
+            DockerException,
+            OSError,
+            ValueError,
+            AttributeError,
+        ) as exc:
             if timed_out.is_set():
                 raise BuildInterrupted(
                     f"the build ran past its {request.timeout_s:g} s limit and was stopped"
@@ -211,10 +219,8 @@ class ClassicBuilder:
                 response.close()  # the daemon cancels a build whose client went away
             if not finished and parser.container_id:
                 # belt and braces: the build container of an interrupted RUN must not linger
-                try:
+                with contextlib.suppress(APIError, DockerException, requests.RequestException):
                     api.remove_container(parser.container_id, force=True)
-                except (APIError, DockerException, requests.RequestException):
-                    pass
         if timed_out.is_set():
             raise BuildInterrupted(
                 f"the build ran past its {request.timeout_s:g} s limit and was stopped"
@@ -222,7 +228,8 @@ class ClassicBuilder:
         if finished and image_id:
             # docker-py sends one tag; the CLI accepts several -t, so we add the others.
             for extra in request.tags[1:]:
-                repository, _, tag = extra.rpartition(":") if ":" in extra.split("/")[-1] else (
-                    extra, "", "latest")
+                repository, _, tag = (
+                    extra.rpartition(":") if ":" in extra.split("/")[-1] else (extra, "", "latest")
+                )
                 api.tag(image_id, repository, tag)
                 yield LogLine(f"Successfully tagged {extra}")

@@ -14,20 +14,44 @@ from layerlab.magics._display import build_view
 class BuildMagics(Magics):
     @magic_arguments()
     @argument("context", nargs="?", default=".", help="Build context folder (default: .).")
-    @argument("-t", "--tag", action="append", default=[],
-              help="Name and optionally a tag (name:tag); repeatable.")
-    @argument("-f", "--file", default="Dockerfile",
-              help="Dockerfile path, relative to the context (default: Dockerfile).")
+    @argument(
+        "-t",
+        "--tag",
+        action="append",
+        default=[],
+        help="Name and optionally a tag (name:tag); repeatable.",
+    )
+    @argument(
+        "-f",
+        "--file",
+        default="Dockerfile",
+        help="Dockerfile path, relative to the context (default: Dockerfile).",
+    )
     @argument("--no-cache", action="store_true", help="Do not use the build cache.")
-    @argument("--pull", action="store_true",
-              help="Try to pull a newer base image (default: use the engine's copy).")
-    @argument("--build-arg", action="append", default=[], metavar="KEY=VALUE",
-              help="Set a build-time variable; repeatable.")
-    @argument("--builder", choices=["classic", "buildkit", "auto"], default=None,
-              help="Which builder runs the build (default: %%config Layerlab.builder).")
+    @argument(
+        "--pull",
+        action="store_true",
+        help="Try to pull a newer base image (default: use the engine's copy).",
+    )
+    @argument(
+        "--build-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Set a build-time variable; repeatable.",
+    )
+    @argument(
+        "--builder",
+        choices=["classic", "buildkit", "auto"],
+        default=None,
+        help="Which builder runs the build (default: %%config Layerlab.builder).",
+    )
     @argument("-q", "--quiet", action="store_true", help="Only print the summary.")
-    @argument("--force", action="store_true",
-              help="Send the build context even when it is above the size limit.")
+    @argument(
+        "--force",
+        action="store_true",
+        help="Send the build context even when it is above the size limit.",
+    )
     @no_var_expand
     @line_magic
     def docker_build(self, line: str) -> BuildResult:

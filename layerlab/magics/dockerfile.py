@@ -15,8 +15,12 @@ from layerlab.config import settings
 class DockerfileMagics(Magics):
     @no_var_expand  # a Dockerfile is full of $VAR: keep the line literal too
     @magic_arguments()
-    @argument("path", nargs="?", default="Dockerfile",
-              help="Where to write the Dockerfile (default: ./Dockerfile).")
+    @argument(
+        "path",
+        nargs="?",
+        default="Dockerfile",
+        help="Where to write the Dockerfile (default: ./Dockerfile).",
+    )
     @argument("-a", "--append", action="store_true", help="Append to the file instead.")
     @cell_magic
     def dockerfile(self, line: str, cell: str) -> None:
@@ -25,8 +29,9 @@ class DockerfileMagics(Magics):
         Nothing is written when the text is refused: the previous file stays as it was.
         """
         args = parse_argstring(self.dockerfile, line)
-        outcome = model.write(args.path, cell, allow_outside=settings().allow_write_outside,
-                              append=args.append)
+        outcome = model.write(
+            args.path, cell, allow_outside=settings().allow_write_outside, append=args.append
+        )
         print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
             print(f"warning: {warning}", file=sys.stderr)
