@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerlab import dockerfile as dockerfile_model
+from layerlab import names
 from layerlab.build import BuildListener, BuildResult
 from layerlab.builders.base import BuildRequest, run_build, select_builder
 from layerlab.config import settings
@@ -108,12 +109,13 @@ def build(  # noqa: C901
         )
     args = dict(build_args or {})
     normalized = tuple(normalize_tag(tag) for tag in tags)
+    engine_tags = tuple(names.to_engine(tag) for tag in normalized)
     for warning in secret_warnings(args, normalized[0] if normalized else "IMAGE"):
         say(warning)
     request = BuildRequest(
         context=root,
         dockerfile=dockerfile,
-        tags=normalized,
+        tags=engine_tags,
         build_args=args,
         no_cache=no_cache,
         pull=pull,
@@ -123,15 +125,19 @@ def build(  # noqa: C901
         cpu_quota=int(config.build_cpus * 100_000) or None,
     )
     explain = _explainer()
+
+    def learner_view(result: BuildResult) -> None:
+        result.engine_tags = list(engine_tags)
+        result.tags = list(normalized)
+        result.parsed_dockerfile = parsed
+
     try:
-        result = run_build(chosen, request, listeners)
+        result = run_build(chosen, request, [*listeners], prepare=learner_view)
     except LayerlabError as exc:
         failed = getattr(exc, "result", None)
         if isinstance(failed, BuildResult):
-            failed.parsed_dockerfile = parsed
             HISTORY.append(failed)
         raise
-    result.parsed_dockerfile = parsed
     if explain is not None:
         result.cache_report = explain(result, HISTORY)
     HISTORY.append(result)
@@ -161,13 +167,20 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
     filters: dict[str, Any] = {}
     if mine:
         filters["label"] = [f"{LABEL_OWNER}={owner()}"]
+    if reference is not None:
+        reference = names.resolve(reference)
     summaries = api.images(name=reference, all=all_images, filters=filters or None)
+    if names.namespace():
+        # on a shared engine, other learners' images are not this learner's business
+        me = owner()
+        summaries = [s for s in summaries
+                     if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
     for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
         tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
         for tag in tags or ["<none>:<none>"]:
-            repository, _, name = tag.rpartition(":")
+            repository, _, name = names.to_learner(tag).rpartition(":")
             short = str(summary["Id"]).removeprefix("sha256:")[:12]
             rows.append(
                 [

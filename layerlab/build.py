@@ -183,6 +183,9 @@ class BuildResult:
     log_store: BuildLog = field(default_factory=BuildLog, repr=False)
     #: filled in by the cache explainer after the build (see ``layerlab.cache``)
     cache_report: CacheReport | None = field(default=None, repr=False)
+    #: the tags as stored on the engine (with the learner's namespace on a shared engine;
+    #: ``tags`` holds the names the learner typed)
+    engine_tags: list[str] = field(default_factory=list)
     #: the parsed Dockerfile that was built (set by ``layerlab.api.build``)
     parsed_dockerfile: Dockerfile | None = field(default=None, repr=False)
 

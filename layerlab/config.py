@@ -60,6 +60,19 @@ class Layerlab(Configurable):
         default_value={},
         help="Labels added to every image and container the kit creates.",
     ).tag(config=True)
+    namespace = Unicode(
+        "",
+        help="Per-learner image namespace on a shared engine (default: the JupyterHub user, "
+        "if any). The learner types short names; the engine stores <namespace>/<name>.",
+    ).tag(config=True)
+    max_containers = Int(
+        0, help="Most running containers a learner may have at once (0: no limit)."
+    ).tag(config=True)
+    allowed_ports = Unicode(
+        "",
+        help="Host ports a learner may publish, e.g. '5000-5099' (empty: any). Ports are "
+        "always published on 127.0.0.1 unless the learner names an address.",
+    ).tag(config=True)
     log_tail_lines = Int(
         200,
         help="Lines of build log kept in memory for views; the full log goes to a file.",

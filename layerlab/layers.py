@@ -188,13 +188,18 @@ def layers(
 ) -> LayerStack:
     """The layers of ``image`` (newest first). ``base`` names the FROM image when known;
     otherwise the kit looks for the local image it was built on."""
+    from layerlab import names  # noqa: PLC0415
+
+    image = names.resolve(image)
+    if base is not None:
+        base = names.resolve(base)
     attrs = _inspect(image)
     history: list[dict[str, Any]] = list(_client().api.history(image))
     built = _kit_build_for(str(attrs.get("Id", "")))
     if built is not None:
         parsed = built.parsed_dockerfile
         if base is None and parsed.base_images:
-            base = parsed.base_images[-1]
+            base = names.resolve(parsed.base_images[-1])
         if instructions is None:
             last_from = max(i for i, ins in enumerate(parsed.instructions) if ins.keyword == "FROM")
             instructions = [ins.text for ins in parsed.instructions[last_from + 1 :]]
@@ -237,7 +242,7 @@ def layers(
             )
         )
     return LayerStack(
-        image=image,
+        image=names.to_learner(image),
         image_id=str(attrs.get("Id", "")),
         layers=records,
         base_image=base_name,

@@ -21,7 +21,7 @@ from layerlab.errors import BuildFailed, LayerlabError
 from layerlab.i18n import t
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ def run_build(
     builder: Builder,
     request: BuildRequest,
     listeners: Iterable[BuildListener] = (),
+    prepare: Callable[[BuildResult], None] | None = None,
 ) -> BuildResult:
     """Run ``builder`` on ``request``, feeding every event to ``listeners``.
 
@@ -114,6 +115,8 @@ def run_build(
         build_args=dict(request.build_args),
         no_cache=request.no_cache,
     )
+    if prepare is not None:
+        prepare(result)  # e.g. the names the learner typed, before any view sees the result
     recorder = BuildRecorder(result, listeners)
     status: BuildStatus = "failed"
     stream = builder.events(request)

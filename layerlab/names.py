@@ -1,0 +1,75 @@
+"""Per-learner image names on a shared engine.
+
+On a classroom engine twenty learners build ``python-hello-world`` at once. When a
+namespace is in force (``JUPYTERHUB_USER`` is set, or ``%config Layerlab.namespace``), the
+name a learner types is stored on the engine under their namespace —
+``python-hello-world`` → ``alice/python-hello-world:latest`` — and shown back short.
+Names of images the learner did not build (base images such as ``python:3.13-alpine``)
+resolve to themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from layerlab.engine import slug
+
+_REGISTRY_HOST = re.compile(r"^[^/]*[.:][^/]*$|^localhost$")
+
+
+def namespace() -> str:
+    """The namespace in force: the setting, else the JupyterHub user, else none ("")."""
+    from layerlab.config import settings  # noqa: PLC0415 - avoids an import cycle
+
+    configured = settings().namespace
+    if configured:
+        return slug(configured)
+    user = os.environ.get("JUPYTERHUB_USER", "")
+    return slug(user) if user else ""
+
+
+def _split_registry(name: str) -> tuple[str, str]:
+    first, sep, rest = name.partition("/")
+    if sep and _REGISTRY_HOST.match(first):
+        return first + "/", rest
+    return "", name
+
+
+def to_engine(name: str) -> str:
+    """The engine-side name of a learner's image name (unchanged without a namespace)."""
+    prefix = namespace()
+    if not prefix:
+        return name
+    registry, path = _split_registry(name)
+    if path.startswith(prefix + "/"):
+        return name
+    return f"{registry}{prefix}/{path}"
+
+
+def to_learner(name: str) -> str:
+    """The short name a learner typed, for an engine-side name (display only)."""
+    prefix = namespace()
+    if not prefix:
+        return name
+    registry, path = _split_registry(name)
+    if path.startswith(prefix + "/"):
+        return registry + path[len(prefix) + 1 :]
+    return name
+
+
+def resolve(name: str) -> str:
+    """The engine name to use for ``name`` typed by the learner: their own image when it
+    exists under their namespace, else ``name`` itself (a base image, an id)."""
+    engine_name = to_engine(name)
+    if engine_name == name:
+        return name
+    from docker.errors import ImageNotFound  # noqa: PLC0415
+
+    from layerlab.engine import connect  # noqa: PLC0415
+
+    try:
+        connect().api.inspect_image(engine_name)
+    except ImageNotFound:
+        return name
+    return engine_name
