@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from layerlab.api import build, images
     from layerlab.build import BuildResult, BuildStep
+    from layerlab.cache import CacheReport
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.layers import Layer, LayerStack, layers
 
@@ -20,6 +21,7 @@ __all__ = [
     "BuildFailed",
     "BuildResult",
     "BuildStep",
+    "CacheReport",
     "DockerfileError",
     "EngineUnavailable",
     "Layer",
@@ -35,6 +37,7 @@ _LAZY = {
     "build": "layerlab.api",
     "images": "layerlab.api",
     "BuildResult": "layerlab.build",
+    "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",
     "BuildFailed": "layerlab.errors",
     "DockerfileError": "layerlab.errors",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from layerlab import dockerfile as dockerfile_model
 from layerlab import names
-from layerlab.build import BuildListener, BuildResult
+from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
 from layerlab.builders.base import BuildRequest, run_build, select_builder
 from layerlab.config import settings
 from layerlab.context import ContextTooLarge, human_size, summarize
@@ -119,12 +119,17 @@ def build(  # noqa: C901
         build_args=args,
         no_cache=no_cache,
         pull=pull,
-        labels=kit_labels({**config.extra_labels, **(labels or {})}),
+        labels=kit_labels({**config.extra_labels, **(labels or {})}, session=False),
         timeout_s=config.build_timeout_s or None,
         memory_bytes=config.build_memory_mb * 1024 * 1024 or None,
         cpu_quota=int(config.build_cpus * 100_000) or None,
     )
     explain = _explainer()
+
+    def explain_when_done(event: BuildEvent, live: BuildResult) -> None:
+        # Runs before the views, so they already see live.cache_report at BuildDone.
+        if explain is not None and isinstance(event, BuildDone) and live.succeeded:
+            live.cache_report = explain(live, HISTORY)
 
     def learner_view(result: BuildResult) -> None:
         result.engine_tags = list(engine_tags)
@@ -132,16 +137,23 @@ def build(  # noqa: C901
         result.parsed_dockerfile = parsed
 
     try:
-        result = run_build(chosen, request, [*listeners], prepare=learner_view)
+        result = run_build(chosen, request, [explain_when_done, *listeners], prepare=learner_view)
     except LayerlabError as exc:
         failed = getattr(exc, "result", None)
         if isinstance(failed, BuildResult):
+            _remember(failed)  # a later build can then name the files changed since this one
             HISTORY.append(failed)
         raise
-    if explain is not None:
-        result.cache_report = explain(result, HISTORY)
     HISTORY.append(result)
     return result
+
+
+def _remember(result: BuildResult) -> None:
+    try:
+        from layerlab.cache import remember  # noqa: PLC0415
+    except ImportError:
+        return
+    remember(result)
 
 
 def _explainer() -> Callable[[BuildResult, list[BuildResult]], Any] | None:

@@ -45,9 +45,16 @@ def slug(name: str) -> str:
     return cleaned or "user"
 
 
-def kit_labels(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Labels for a new image or container."""
-    labels = {LABEL_KIT: "layerlab", LABEL_SESSION: SESSION_ID, LABEL_OWNER: owner()}
+def kit_labels(extra: dict[str, str] | None = None, *, session: bool = True) -> dict[str, str]:
+    """Labels for a new image or container.
+
+    Images get no session label (``session=False``): a label that changes with every kernel
+    would make an unchanged Dockerfile produce a new image in each session (the classic
+    builder even turns labels into LABEL steps), leaving the old one dangling.
+    """
+    labels = {LABEL_KIT: "layerlab", LABEL_OWNER: owner()}
+    if session:
+        labels[LABEL_SESSION] = SESSION_ID
     if extra:
         labels.update(extra)
     return labels

@@ -58,6 +58,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "the last line ends with a line continuation {escape!r} but nothing follows it",
         "fr": "la dernière ligne se termine par une continuation {escape!r} mais rien ne suit",
     },
+    "df.warning": {"en": "warning: {message}", "fr": "attention : {message}"},
     "df.no_args": {
         "en": "{instruction} needs an argument",
         "fr": "{instruction} attend un argument",
@@ -161,6 +162,16 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "build.bad_arg": {
         "en": "--build-arg needs KEY=VALUE, got {arg!r}",
         "fr": "--build-arg attend CLE=VALEUR, reçu {arg!r}",
+    },
+    "layers.title": {
+        "en": "{image} ({short_id}), {count} layers, {size}",
+        "fr": "{image} ({short_id}), {count} couches, {size}",
+    },
+    "layers.header": {"en": "CREATED BY", "fr": "CRÉÉE PAR"},
+    "layers.base_word": {"en": "base", "fr": "base"},
+    "layers.base_image": {
+        "en": "base image: {image} ({count} entries)",
+        "fr": "image de base : {image} ({count} entrées)",
     },
     "status.cached": {"en": "cached", "fr": "cache"},
     "status.built": {"en": "built", "fr": "construit"},

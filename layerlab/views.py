@@ -141,20 +141,23 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    title = (
-        f"{stack.image} ({stack.image_id.removeprefix('sha256:')[:12]}), "
-        f"{len(stack.layers)} layers, {human_size(stack.total_bytes)}"
+    title = t(
+        "layers.title",
+        image=stack.image,
+        short_id=stack.image_id.removeprefix("sha256:")[:12],
+        count=len(stack.layers),
+        size=human_size(stack.total_bytes),
     )
     lines = [title]
-    header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}CREATED BY"
+    header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}{t('layers.header')}"
     lines.append(header)
     for layer in stack.layers:
         ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
-        where = "base" if layer.from_base else ""
+        where = t("layers.base_word") if layer.from_base else ""
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
     if stack.base_image:
-        lines.append(f"base image: {stack.base_image} ({len(stack.base_layers)} entries)")
+        lines.append(t("layers.base_image", image=stack.base_image, count=len(stack.base_layers)))
     return "\n".join(lines)
 
 

@@ -69,6 +69,8 @@ def ip(ip_empty: Any) -> Iterator[Any]:
     from layerlab.config import settings
     from layerlab.magics import register
 
+    # %config writes into the shell's config too: forget earlier tests' settings
+    ip_empty.config.pop("Layerlab", None)
     register(ip_empty)  # fresh settings for every test
 
     config = settings()

@@ -50,6 +50,7 @@ class ClassicStreamParser:
         #: they are the kit's bookkeeping, not the learner's steps, so we hide them.
         self.hidden_steps = hidden_steps
         self.step: int | None = None
+        self.seen_from = False
         self.step_is_base = False
         self.step_has_output = False
         self.container_id: str | None = None
@@ -96,7 +97,10 @@ class ClassicStreamParser:
                 return [LogLine(line)]
             total = str(visible_total)
             self.step = int(number)
-            self.step_is_base = instruction.split(maxsplit=1)[0].upper() == "FROM"
+            keyword = instruction.split(maxsplit=1)[0].upper()
+            # an ARG before the first FROM is never cached or built: show it like the base
+            self.step_is_base = keyword == "FROM" or (keyword == "ARG" and not self.seen_from)
+            self.seen_from = self.seen_from or keyword == "FROM"
             self.step_has_output = False
             self.container_id = None
             return [StepStarted(int(number), int(total), instruction.strip(), self.step_is_base)]

@@ -9,6 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from layerlab import dockerfile as model
 from layerlab.config import settings
+from layerlab.i18n import t
 
 
 @magics_class
@@ -34,4 +35,4 @@ class DockerfileMagics(Magics):
         )
         print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(t("df.warning", message=warning), file=sys.stderr)
