@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from layerlab import cache, names
 from layerlab import dockerfile as dockerfile_model
-from layerlab import names
 from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
 from layerlab.builders.base import BuildRequest, run_build, select_builder
 from layerlab.config import settings
@@ -124,12 +124,11 @@ def build(  # noqa: C901
         memory_bytes=config.build_memory_mb * 1024 * 1024 or None,
         cpu_quota=int(config.build_cpus * 100_000) or None,
     )
-    explain = _explainer()
 
     def explain_when_done(event: BuildEvent, live: BuildResult) -> None:
         # Runs before the views, so they already see live.cache_report at BuildDone.
-        if explain is not None and isinstance(event, BuildDone) and live.succeeded:
-            live.cache_report = explain(live, HISTORY)
+        if isinstance(event, BuildDone) and live.succeeded:
+            live.cache_report = cache.explain(live, HISTORY)
 
     def learner_view(result: BuildResult) -> None:
         result.engine_tags = list(engine_tags)
@@ -141,27 +140,11 @@ def build(  # noqa: C901
     except LayerlabError as exc:
         failed = getattr(exc, "result", None)
         if isinstance(failed, BuildResult):
-            _remember(failed)  # a later build can then name the files changed since this one
+            cache.remember(failed)  # a later build can then name the files changed since this one
             HISTORY.append(failed)
         raise
     HISTORY.append(result)
     return result
-
-
-def _remember(result: BuildResult) -> None:
-    try:
-        from layerlab.cache import remember  # noqa: PLC0415
-    except ImportError:
-        return
-    remember(result)
-
-
-def _explainer() -> Callable[[BuildResult, list[BuildResult]], Any] | None:
-    try:
-        from layerlab.cache import explain
-    except ImportError:
-        return None
-    return explain
 
 
 def _age(created: int) -> str:
@@ -185,8 +168,7 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
     if names.namespace():
         # on a shared engine, other learners' images are not this learner's business
         me = owner()
-        summaries = [s for s in summaries
-                     if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
+        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
     for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from layerlab.engine import slug
 
@@ -69,7 +70,8 @@ def resolve(name: str) -> str:
     from layerlab.engine import connect  # noqa: PLC0415
 
     try:
-        connect().api.inspect_image(engine_name)
+        api: Any = connect().api  # docker's stubs leave inspect_image untyped
+        api.inspect_image(engine_name)
     except ImageNotFound:
         return name
     return engine_name
