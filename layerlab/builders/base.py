@@ -162,31 +162,22 @@ __all__ = [
 
 
 def select_builder(name: str) -> Builder:
-    """The builder called ``name`` (``classic``, ``buildkit`` or ``auto``)."""
+    """The builder called ``name``: ``classic``, ``buildkit``, or ``auto`` (BuildKit when a
+    docker CLI that can run it is found, else classic)."""
+    from layerlab.builders.buildkit import (  # lazy: probing the CLI costs time
+        BuildKitBuilder,
+        find_buildkit_cli,
+        no_buildkit_message,
+    )
+    from layerlab.builders.classic import ClassicBuilder  # lazy: imports the docker SDK
+
     if name == "classic":
-        from layerlab.builders.classic import ClassicBuilder
-
         return ClassicBuilder()
-    if name in ("buildkit", "auto"):
-        try:
-            from layerlab.builders.buildkit import (
-                BuildKitBuilder,
-                find_buildkit_cli,
-            )
-        except ImportError:
-            if name == "buildkit":
-                raise LayerlabError(
-                    "the BuildKit builder is not available in this version"
-                ) from None
-        else:
-            cli = find_buildkit_cli()
-            if cli is not None:
-                return BuildKitBuilder(cli)
-            if name == "buildkit":
-                from layerlab.builders.buildkit import no_buildkit_message
-
-                raise LayerlabError(no_buildkit_message())
-        from layerlab.builders.classic import ClassicBuilder
-
-        return ClassicBuilder()
-    raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")
+    if name not in ("buildkit", "auto"):
+        raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")
+    cli = find_buildkit_cli()
+    if cli is not None:
+        return BuildKitBuilder(cli)
+    if name == "buildkit":
+        raise LayerlabError(no_buildkit_message())
+    return ClassicBuilder()

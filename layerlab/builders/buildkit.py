@@ -1,0 +1,717 @@
+"""The BuildKit builder, driven through the docker CLI.
+
+The docker SDK cannot drive BuildKit (docker/docker-py#2230), so this builder runs the
+CLI and reads its progress output:
+
+* ``docker buildx build --progress=rawjson`` when a buildx >= 0.12 is installed (one JSON
+  ``SolveStatus`` per line, with a structured ``cached`` flag per vertex);
+* otherwise ``DOCKER_BUILDKIT=1 docker build --progress=plain`` with a pre-23 client,
+  whose BuildKit support is built in (parsed line by line).
+
+Which CLI works is *detected* (each candidate is asked to start a tiny build), never
+assumed: a 23+ client without buildx accepts ``DOCKER_BUILDKIT=1`` and then fails. The
+image id comes from ``--iidfile``, never from the text. The parsers are plain classes
+over lines, so tests replay recorded streams through them without an engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from layerlab import i18n
+from layerlab.build import (
+    BuildError,
+    BuildEvent,
+    ImageBuilt,
+    LogLine,
+    StepCached,
+    StepFailed,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
+from layerlab.builders.base import BuildInterrupted, BuildRequest
+from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+i18n.register(
+    {
+        "buildkit.none": {
+            "en": "no docker CLI here can build with BuildKit ({found}). Install the buildx "
+            "plugin (0.12 or newer, Debian/Ubuntu package docker-buildx), or build with "
+            "--builder classic",
+            "fr": "aucune CLI docker de cette machine ne sait construire avec BuildKit "
+            "({found}). Installez le greffon buildx (0.12 ou plus récent, paquet "
+            "docker-buildx sous Debian/Ubuntu), ou construisez avec --builder classic",
+        },
+        "buildkit.no_docker": {
+            "en": "no docker executable on PATH",
+            "fr": "aucun exécutable docker dans le PATH",
+        },
+        "buildkit.timeout": {
+            "en": "the build ran past its {seconds:g} s limit and was stopped",
+            "fr": "la construction a dépassé sa limite de {seconds:g} s et a été arrêtée",
+        },
+        "buildkit.no_iid": {
+            "en": "the docker CLI reported success but wrote no image id",
+            "fr": "la CLI docker a annoncé un succès mais n'a écrit aucun identifiant d'image",
+        },
+        "buildkit.exit": {
+            "en": "the docker CLI stopped with exit code {code}",
+            "fr": "la CLI docker s'est arrêtée avec le code de sortie {code}",
+        },
+    }
+)
+
+#: The oldest buildx whose ``--progress=rawjson`` we rely on.
+MIN_BUILDX = (0, 12)
+#: Seconds a probe command may take before the candidate counts as unusable.
+PROBE_TIMEOUT_S = 30.0
+#: Seconds the CLI gets to cancel the build after SIGINT before it is killed.
+STOP_GRACE_S = 10.0
+
+# A Dockerfile the daemon's frontend must reject: getting that error back proves the
+# whole BuildKit path (CLI, session, daemon) works, and it builds nothing.
+_PROBE_INSTRUCTION = "LAYERLAB_BUILDKIT_PROBE"
+_PROBE_DOCKERFILE = f"FROM scratch\n{_PROBE_INSTRUCTION}\n"
+
+
+# ---------------------------------------------------------------- the CLI
+@dataclass(frozen=True)
+class BuildKitCli:
+    """A docker CLI known (by a probe) to build with BuildKit, and how to call it."""
+
+    executable: str
+    client_version: str
+    #: the buildx version when builds go through ``docker buildx build`` (else None)
+    buildx_version: str | None = None
+
+    @property
+    def mode(self) -> Literal["buildx", "builtin"]:
+        return "buildx" if self.buildx_version else "builtin"
+
+    @property
+    def progress(self) -> Literal["rawjson", "plain"]:
+        return "rawjson" if self.mode == "buildx" else "plain"
+
+    def describe(self) -> str:
+        if self.mode == "buildx":
+            return (
+                f"docker {self.client_version} ({self.executable}) with buildx "
+                f"{self.buildx_version}, rawjson progress"
+            )
+        return (
+            f"docker {self.client_version} ({self.executable}), built-in BuildKit, plain progress"
+        )
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.mode == "builtin":
+            env["DOCKER_BUILDKIT"] = "1"
+        # the progress output must not depend on the learner's terminal or CLI config
+        env.pop("BUILDKIT_PROGRESS", None)
+        env["NO_COLOR"] = "1"
+        return env
+
+    def build_command(self, request: BuildRequest, iidfile: Path) -> list[str]:
+        """The CLI arguments that build ``request`` (memory/CPU limits are classic-only)."""
+        command = [self.executable]
+        command += ["buildx", "build", "--load"] if self.mode == "buildx" else ["build"]
+        command += [f"--progress={self.progress}", "--iidfile", str(iidfile)]
+        command += ["-f", str(request.dockerfile_path)]
+        for tag in request.tags:
+            command += ["-t", tag]
+        for key, value in request.labels.items():
+            command += ["--label", f"{key}={value}"]
+        for key, value in request.build_args.items():
+            command += ["--build-arg", f"{key}={value}"]
+        if request.no_cache:
+            command.append("--no-cache")
+        if request.pull:
+            command.append("--pull")
+        command.append(str(request.context))
+        return command
+
+    def probe_command(self) -> list[str]:
+        if self.mode == "buildx":
+            return [self.executable, "buildx", "build", "--progress=rawjson", "-"]
+        return [self.executable, "build", "--progress=plain", "-"]
+
+
+@dataclass(frozen=True)
+class CliProbe:
+    """What detection learned about one ``docker`` executable."""
+
+    executable: str
+    client_version: str | None
+    buildx_version: str | None
+    cli: BuildKitCli | None
+    reason: str = ""
+
+    def summary(self) -> str:
+        version = f"docker {self.client_version}" if self.client_version else "docker"
+        if self.cli is not None:
+            return f"{self.executable}: {self.cli.describe()}"
+        return f"{self.executable} ({version}): {self.reason}"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not match:
+        return ()
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def _run(
+    command: Sequence[str], *, env: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[int, str]:
+    try:
+        completed = subprocess.run(
+            list(command),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=PROBE_TIMEOUT_S,
+            check=False,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return -1, f"{type(exc).__name__}: {exc}"
+    return completed.returncode, (completed.stdout or "") + (completed.stderr or "")
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        cleaned = line.strip().removeprefix("ERROR:").strip()
+        if cleaned:
+            return cleaned[:160]
+    return "no output"
+
+
+def probe_cli(executable: str) -> CliProbe:
+    """Ask ``executable`` whether it can build with BuildKit (a real, tiny, failing build)."""
+    code, out = _run([executable, "version", "--format", "{{.Client.Version}}"])
+    client_version = out.splitlines()[0].strip() if out.strip() and code != -1 else None
+    if client_version is not None and not _version_tuple(client_version):
+        client_version = None
+    code, out = _run([executable, "buildx", "version"])
+    buildx = None
+    if code == 0:
+        match = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)", out)
+        buildx = match.group(1) if match else None
+    candidates: list[BuildKitCli] = []
+    if buildx and _version_tuple(buildx)[:2] >= MIN_BUILDX:
+        candidates.append(BuildKitCli(executable, client_version or "?", buildx))
+    candidates.append(BuildKitCli(executable, client_version or "?"))
+    reason = ""
+    for candidate in candidates:
+        code, out = _run(
+            candidate.probe_command(), env=candidate.environment(), stdin=_PROBE_DOCKERFILE
+        )
+        if _probe_succeeded(candidate, out):
+            return CliProbe(executable, client_version, buildx, candidate)
+        reason = _first_line(out)
+    if buildx and _version_tuple(buildx)[:2] < MIN_BUILDX:
+        reason = f"buildx {buildx} is older than 0.12; {reason}"
+    elif not buildx:
+        reason = f"no buildx; {reason}"
+    return CliProbe(executable, client_version, buildx, None, reason)
+
+
+def _probe_succeeded(cli: BuildKitCli, output: str) -> bool:
+    # The frontend's own complaint about the probe instruction, next to BuildKit progress.
+    if _PROBE_INSTRUCTION.lower() not in output.lower():
+        return False
+    if cli.progress == "plain":
+        return any(_PLAIN_LINE.match(line) for line in output.splitlines())
+    return any(line.lstrip().startswith("{") for line in output.splitlines())
+
+
+def candidate_executables(path: str | None = None) -> list[str]:
+    """Every distinct ``docker`` on PATH (in PATH order), then the distribution's own."""
+    seen: set[str] = set()
+    found: list[str] = []
+    directories = (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep)
+    for directory in [*directories, "/usr/bin", "/usr/local/bin"]:
+        if not directory:
+            continue
+        candidate = Path(directory) / "docker"
+        if not (candidate.is_file() and os.access(candidate, os.X_OK)):
+            continue
+        real = str(candidate.resolve())
+        if real in seen:
+            continue
+        seen.add(real)
+        found.append(str(candidate))
+    return found
+
+
+@dataclass
+class _Detection:
+    probes: list[CliProbe] = field(default_factory=list)
+    cli: BuildKitCli | None = None
+    done: bool = False
+
+
+_detection = _Detection()
+_detection_lock = threading.Lock()
+
+
+def detect(executables: Iterable[str]) -> tuple[BuildKitCli | None, list[CliProbe]]:
+    """Probe ``executables``; prefer buildx (rawjson), then the first that works at all."""
+    probes = [probe_cli(executable) for executable in executables]
+    usable = [probe.cli for probe in probes if probe.cli is not None]
+    chosen = next((cli for cli in usable if cli.mode == "buildx"), None)
+    if chosen is None and usable:
+        chosen = usable[0]
+    return chosen, probes
+
+
+def find_buildkit_cli() -> BuildKitCli | None:
+    """The docker CLI to build with BuildKit, or None; detected once per process."""
+    with _detection_lock:
+        if not _detection.done:
+            override = os.environ.get("LAYERLAB_DOCKER_CLI")
+            executables = [override] if override else candidate_executables()
+            _detection.cli, _detection.probes = detect(executables)
+            _detection.done = True
+        return _detection.cli
+
+
+def forget_detection() -> None:
+    """Detect again on the next call (after installing buildx, or in tests)."""
+    with _detection_lock:
+        _detection.probes = []
+        _detection.cli = None
+        _detection.done = False
+
+
+def no_buildkit_message() -> str:
+    """One line: which docker CLIs were found, why none works, what to install."""
+    find_buildkit_cli()
+    with _detection_lock:
+        probes = list(_detection.probes)
+    found = "; ".join(probe.summary() for probe in probes) or t("buildkit.no_docker")
+    return t("buildkit.none", found=found)
+
+
+# ---------------------------------------------------------------- progress parsing
+_PLAIN_LINE = re.compile(r"^#(?P<vertex>\d+) (?P<rest>.*)$")
+_STEP_NAME = re.compile(
+    r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
+)
+_DONE = re.compile(r"^DONE (?P<seconds>\d+(?:\.\d+)?)s$")
+_TIMED_OUTPUT = re.compile(r"^(?P<seconds>\d+\.\d+) ?(?P<text>.*)$")
+_METADATA = re.compile(r"^\[internal\] load metadata for (?P<image>\S+)$")
+_MISSING_IMAGE = re.compile(
+    r"not found|pull access denied|does not exist|manifest unknown|no such host|dial tcp"
+    r"|failed to (?:do request|resolve)|connection refused|unauthorized",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """Which step a BuildKit vertex is: ``[stage number/total] instruction``."""
+
+    number: int
+    total: int
+    instruction: str
+    stage: str = ""
+
+    @property
+    def is_base(self) -> bool:
+        return self.instruction.split(maxsplit=1)[0].upper() == "FROM"
+
+
+def parse_vertex_name(name: str) -> StepRef | None:
+    """``[builder 2/3] RUN make`` → StepRef(2, 3, "RUN make", "builder"); other names → None."""
+    match = _STEP_NAME.match(name.strip())
+    if not match:
+        return None
+    return StepRef(
+        number=int(match["number"]),
+        total=int(match["total"]),
+        instruction=match["instruction"].strip(),
+        stage=match["stage"] or "",
+    )
+
+
+def _step_started(step: StepRef) -> StepStarted:
+    return StepStarted(step.number, step.total, step.instruction, step.is_base, step.stage)
+
+
+def _vertex_error(name: str, step: StepRef | None, message: str) -> BuildEvent:
+    if step is not None:
+        return StepFailed(step.number, message, step.stage)
+    metadata = _METADATA.match(name)
+    if metadata and _MISSING_IMAGE.search(message):
+        return BuildError(t("engine.image_missing", image=metadata["image"]))
+    return BuildError(message)
+
+
+class PlainProgressParser:
+    """Turns ``--progress=plain`` lines into ``BuildEvent``s.
+
+    Each line ``#N …`` belongs to vertex N; the first line of a vertex is its name. The
+    printer repeats the name when it switches between concurrent vertices (with ``#N ...``
+    where it paused), so a vertex starts once, however often its name is printed. Every
+    line except step output goes to the log verbatim (as ``LogLine``), so ``result.log``
+    keeps what the CLI printed.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.steps: dict[str, StepRef] = {}
+        #: a step failed or the engine reported an error (the exit code adds nothing)
+        self.failed = False
+        #: the last non-progress line (the CLI's final error, when there is one)
+        self.last_message = ""
+
+    def feed(self, line: str) -> list[BuildEvent]:
+        line = line.rstrip("\r\n")
+        match = _PLAIN_LINE.match(line)
+        if not match:
+            # the CLI's own lines: the error summary after the progress, warnings
+            if line.strip() and not set(line.strip()) <= {"-"}:
+                self.last_message = line.strip()
+            return [LogLine(line)] if line.strip() else []
+        vertex, rest = match["vertex"], match["rest"]
+        if vertex not in self.names:
+            return self._new_vertex(vertex, rest, line)
+        return self._vertex_line(vertex, rest, line)
+
+    def _vertex_line(self, vertex: str, rest: str, line: str) -> list[BuildEvent]:
+        step = self.steps.get(vertex)
+        name = self.names[vertex]
+        if rest.startswith("ERROR"):
+            self.failed = True
+            message = rest.removeprefix("ERROR").lstrip(":").strip() or "error"
+            return [LogLine(line), _vertex_error(name, step, message)]
+        # The name again, "...", the digest: the printer's bookkeeping. CANCELED: another
+        # vertex failed (or we stopped the build), and that is where the failure is told.
+        if step is None or rest in (name, "...", "CANCELED") or rest.startswith("sha256:"):
+            return [LogLine(line)]
+        if rest == "CACHED":
+            return [
+                LogLine(line),
+                StepCached(step.number, step.stage),
+                StepFinished(step.number, stage=step.stage),
+            ]
+        done = _DONE.match(rest)
+        if done:
+            seconds = float(done["seconds"])
+            return [LogLine(line), StepFinished(step.number, duration_s=seconds, stage=step.stage)]
+        timed = _TIMED_OUTPUT.match(rest)
+        text = timed["text"] if timed else rest
+        return [StepOutput(step.number, text.rstrip(), step.stage)]
+
+    def _new_vertex(self, vertex: str, name: str, line: str) -> list[BuildEvent]:
+        self.names[vertex] = name
+        step = parse_vertex_name(name)
+        if step is None:
+            return [LogLine(line)]
+        self.steps[vertex] = step
+        return [LogLine(line), _step_started(step)]
+
+    def flush(self) -> list[BuildEvent]:
+        return []
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    # Go prints nanoseconds and "Z"; Python takes at most microseconds before 3.11's parser.
+    match = re.match(r"^(.*?T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text)
+    if not match:
+        return None
+    base, fraction, zone = match.groups()
+    fraction = (fraction or "0")[:6].ljust(6, "0")
+    zone = "+00:00" if zone in (None, "Z") else zone
+    try:
+        return dt.datetime.fromisoformat(f"{base}.{fraction}{zone}")
+    except ValueError:
+        return None
+
+
+@dataclass
+class _RawVertex:
+    index: int
+    name: str = ""
+    step: StepRef | None = None
+    started: bool = False
+    ended: bool = False
+    log_buffer: str = ""
+
+
+class RawJsonProgressParser:
+    """Turns ``--progress=rawjson`` lines (one ``SolveStatus`` each) into ``BuildEvent``s.
+
+    A vertex appears several times (when it starts, when it completes); logs come base64
+    encoded and may split a line across messages. For the log, it writes the lines the
+    plain printer would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``),
+    so ``result.log`` reads the same whichever mode ran.
+    """
+
+    def __init__(self) -> None:
+        self.vertices: dict[str, _RawVertex] = {}
+        self.failed = False
+        self.last_message = ""
+
+    def feed(self, line: str) -> list[BuildEvent]:
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return []
+        try:
+            status = json.loads(line)
+        except ValueError:
+            status = None
+        if not isinstance(status, dict):
+            # buildx prints its final error (and warnings) as text after the JSON
+            self.last_message = line.strip()
+            return [LogLine(line)]
+        events: list[BuildEvent] = []
+        for vertex in _dicts(status.get("vertexes")):
+            events.extend(self._vertex(vertex))
+        for log in _dicts(status.get("logs")):
+            events.extend(self._log(log))
+        for warning in _dicts(status.get("warnings")):
+            short = _decode(warning.get("short")).strip()
+            if short:
+                events.append(LogLine(f"WARNING: {short}"))
+        return events
+
+    def _get(self, digest: str) -> _RawVertex:
+        vertex = self.vertices.get(digest)
+        if vertex is None:
+            vertex = _RawVertex(index=len(self.vertices) + 1)
+            self.vertices[digest] = vertex
+        return vertex
+
+    def _vertex(self, data: dict[str, Any]) -> list[BuildEvent]:
+        digest = str(data.get("digest") or "")
+        if not digest:
+            return []
+        vertex = self._get(digest)
+        if data.get("name") and not vertex.name:
+            vertex.name = str(data["name"])
+            vertex.step = parse_vertex_name(vertex.name)
+        events: list[BuildEvent] = []
+        cached = bool(data.get("cached"))
+        if (data.get("started") is not None or cached) and not vertex.started:
+            vertex.started = True
+            events.append(LogLine(f"#{vertex.index} {vertex.name}"))
+            if vertex.step is not None:
+                events.append(_step_started(vertex.step))
+        ended = bool(data.get("error")) or cached or data.get("completed") is not None
+        if vertex.started and ended and not vertex.ended:
+            vertex.ended = True
+            events.extend(self._flush_vertex(vertex))
+            events.extend(self._end(vertex, data))
+        return events
+
+    def _end(self, vertex: _RawVertex, data: dict[str, Any]) -> list[BuildEvent]:
+        step, prefix = vertex.step, f"#{vertex.index}"
+        error = str(data.get("error") or "")
+        if error and "context canceled" in error:
+            return [LogLine(f"{prefix} CANCELED")]  # the failure is told where it happened
+        if error:
+            self.failed = True
+            return [LogLine(f"{prefix} ERROR: {error}"), _vertex_error(vertex.name, step, error)]
+        if data.get("cached"):
+            if step is None:
+                return [LogLine(f"{prefix} CACHED")]
+            return [
+                LogLine(f"{prefix} CACHED"),
+                StepCached(step.number, step.stage),
+                StepFinished(step.number, stage=step.stage),
+            ]
+        begin, end = _timestamp(data.get("started")), _timestamp(data.get("completed"))
+        seconds = (end - begin).total_seconds() if begin and end else None
+        events: list[BuildEvent] = [
+            LogLine(f"{prefix} DONE {seconds:.1f}s" if seconds is not None else f"{prefix} DONE")
+        ]
+        if step is not None:
+            events.append(StepFinished(step.number, duration_s=seconds, stage=step.stage))
+        return events
+
+    def _log(self, data: dict[str, Any]) -> list[BuildEvent]:
+        digest = str(data.get("vertex") or "")
+        vertex = self._get(digest)
+        vertex.log_buffer += _decode(data.get("data"))
+        *lines, vertex.log_buffer = vertex.log_buffer.split("\n")
+        return [self._log_line(vertex, text.rstrip("\r")) for text in lines]
+
+    def _log_line(self, vertex: _RawVertex, text: str) -> BuildEvent:
+        if vertex.step is not None:
+            return StepOutput(vertex.step.number, text.rstrip(), vertex.step.stage)
+        return LogLine(f"#{vertex.index} {text}")
+
+    def _flush_vertex(self, vertex: _RawVertex) -> list[BuildEvent]:
+        if not vertex.log_buffer:
+            return []
+        text, vertex.log_buffer = vertex.log_buffer, ""
+        return [self._log_line(vertex, text)]
+
+    def flush(self) -> list[BuildEvent]:
+        events: list[BuildEvent] = []
+        for vertex in self.vertices.values():
+            events.extend(self._flush_vertex(vertex))
+        return events
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _decode(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        return base64.b64decode(value).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return value
+
+
+ProgressParser = PlainProgressParser | RawJsonProgressParser
+
+
+def new_parser(progress: Literal["rawjson", "plain"]) -> ProgressParser:
+    return RawJsonProgressParser() if progress == "rawjson" else PlainProgressParser()
+
+
+def parse_lines(
+    lines: Iterable[str],
+    progress: Literal["rawjson", "plain"] = "plain",
+) -> list[BuildEvent]:
+    """All events of a recorded progress stream (used by tests and tools)."""
+    parser = new_parser(progress)
+    events: list[BuildEvent] = []
+    for line in lines:
+        events.extend(parser.feed(line))
+    events.extend(parser.flush())
+    return events
+
+
+# ---------------------------------------------------------------- the builder
+def stop_process(process: subprocess.Popen[str], grace_s: float = STOP_GRACE_S) -> None:
+    """Stop the CLI so the daemon cancels its build, then reap it.
+
+    SIGINT is what Ctrl-C sends in a terminal: the CLI cancels the build on the engine
+    and exits. The CLI runs in its own process group (buildx is a child process of
+    ``docker``), so the whole group gets the signal; SIGKILL if it does not exit in time
+    (the daemon also cancels a build whose client connection drops).
+    """
+    if process.poll() is not None:
+        return
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            continue
+        return
+
+
+class BuildKitBuilder:
+    """Builds with BuildKit through ``cli`` and emits the same events as the classic one."""
+
+    name: ClassVar[str] = "buildkit"
+
+    def __init__(self, cli: BuildKitCli) -> None:
+        self.cli = cli
+
+    def __repr__(self) -> str:
+        return f"<BuildKitBuilder {self.cli.describe()}>"
+
+    def events(self, request: BuildRequest) -> Iterator[BuildEvent]:
+        with tempfile.TemporaryDirectory(prefix="layerlab-buildkit-") as scratch:
+            iidfile = Path(scratch) / "iid"
+            yield from self._run(request, iidfile)
+
+    def _run(self, request: BuildRequest, iidfile: Path) -> Iterator[BuildEvent]:
+        parser = new_parser(self.cli.progress)
+        process = subprocess.Popen(
+            self.cli.build_command(request, iidfile),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # progress goes to stderr; keep one ordered stream
+            env=self.cli.environment(),
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            # Ctrl-C in a terminal must reach Python only: we decide how the CLI stops.
+            start_new_session=True,
+        )
+        timed_out = threading.Event()
+
+        def stop_on_timeout() -> None:
+            timed_out.set()
+            stop_process(process)
+
+        timer = None
+        if request.timeout_s:
+            timer = threading.Timer(request.timeout_s, stop_on_timeout)
+            timer.daemon = True
+            timer.start()
+        finished = False
+        try:
+            assert process.stdout is not None  # noqa: S101 - stdout=PIPE above
+            for line in process.stdout:
+                yield from parser.feed(line)
+            yield from parser.flush()
+            code = process.wait()
+            finished = True
+        finally:
+            # Reached on GeneratorExit too (KeyboardInterrupt in the consumer, close()).
+            if timer is not None:
+                timer.cancel()
+            if not finished:
+                stop_process(process)
+            if process.stdout is not None:
+                process.stdout.close()
+        if timed_out.is_set():
+            raise BuildInterrupted(t("buildkit.timeout", seconds=request.timeout_s or 0))
+        if code == 0:
+            image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
+            yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
+        elif not parser.failed:
+            yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+
+
+__all__ = [
+    "BuildKitBuilder",
+    "BuildKitCli",
+    "CliProbe",
+    "PlainProgressParser",
+    "RawJsonProgressParser",
+    "StepRef",
+    "candidate_executables",
+    "detect",
+    "find_buildkit_cli",
+    "forget_detection",
+    "no_buildkit_message",
+    "parse_lines",
+    "parse_vertex_name",
+    "probe_cli",
+]
