@@ -783,6 +783,95 @@ print("python:3.13-alpine:", client.images.get("python:3.13-alpine").attrs["Conf
 Our `CMD` replaced the base's `python3`: a container started from `python-hello-world`
 runs the application.
 
+## Two builders, one Dockerfile
+
+The engine has two ways to build. The *classic* builder runs the steps one after the
+other and prints `Step 2/4 : …` and `---> Using cache`. *BuildKit*, the default of
+`docker build` since Docker Engine 23, plans the build as a graph, can run independent
+steps in parallel, and prints `[2/3] RUN …` and `CACHED`. `%docker_build` picks BuildKit
+when the engine's docker CLI can run it (`--builder auto`, the default) and tells you
+which one ran; `--builder classic` or `--builder buildkit` chooses. Build the same
+Dockerfile with each and compare the steps:
+""",
+            """
+Notre `CMD` a remplacé le `python3` de la base : un conteneur démarré depuis
+`python-hello-world` lance l'application.
+
+## Deux builders, un seul Dockerfile
+
+Le moteur sait construire de deux façons. Le builder *classique* exécute les étapes l'une
+après l'autre et affiche `Step 2/4 : …` et `---> Using cache`. *BuildKit*, utilisé par
+défaut par `docker build` depuis Docker Engine 23, voit la construction comme un graphe,
+peut mener en parallèle les étapes indépendantes, et affiche `[2/3] RUN …` et `CACHED`.
+`%docker_build` choisit BuildKit quand la CLI docker du moteur sait le faire tourner
+(`--builder auto`, le réglage par défaut) et dit lequel a travaillé ; `--builder classic`
+ou `--builder buildkit` imposent le choix. Construisez le même Dockerfile avec chacun et
+comparez les étapes :
+""",
+        ),
+        code(
+            "classic = %docker_build --builder classic -q -t python-hello-world:classic .", IGNORE
+        ),
+        code("bk = %docker_build --builder buildkit -q -t python-hello-world:buildkit .", IGNORE),
+        code(
+            """
+print(classic.builder, [step.keyword for step in classic.steps])
+print(bk.builder, [step.keyword for step in bk.steps])
+assert (classic.builder, bk.builder) == ("classic", "buildkit")
+# BuildKit counts no step for CMD: it only changes the image's settings
+assert "CMD" in [step.keyword for step in classic.steps]
+assert "CMD" not in [step.keyword for step in bk.steps]
+"""
+        ),
+        md(
+            """
+Three differences to notice:
+
+* **Steps.** The classic builder counts four steps, BuildKit three: `CMD` only writes a
+  setting, so BuildKit does not make a step of it (the image history still records it).
+* **Caches.** The two builders keep separate caches. Each one's first build of this
+  Dockerfile may run `pip install` again, even though the other already did it; after
+  that, each rebuild comes from its own cache (the next cell checks it).
+* **History.** A classic build keeps an intermediate image for each step, so
+  `docker history` shows an id on every line. BuildKit keeps none: its lines show
+  `<missing>`, except the top one, which is the image itself.
+""",
+            """
+Trois différences à remarquer :
+
+* **Les étapes.** Le builder classique compte quatre étapes, BuildKit trois : `CMD`
+  n'écrit qu'un réglage, BuildKit n'en fait donc pas une étape (l'historique de l'image
+  l'enregistre quand même).
+* **Les caches.** Les deux builders ont chacun leur cache. La première construction de ce
+  Dockerfile par chacun peut relancer `pip install`, même si l'autre l'a déjà fait ;
+  ensuite, chaque reconstruction sort de son propre cache (la cellule suivante le vérifie).
+* **L'historique.** Une construction classique garde une image intermédiaire pour chaque
+  étape : `docker history` montre donc un identifiant sur chaque ligne. BuildKit n'en
+  garde aucune : ses lignes affichent `<missing>`, sauf celle du haut, qui est l'image
+  elle-même.
+""",
+        ),
+        code(
+            "bk_again = %docker_build --builder buildkit -q -t python-hello-world:buildkit .",
+            IGNORE,
+        ),
+        code(
+            """
+from layerlab.layers import layers
+
+assert all(step.cached for step in bk_again.steps if step.status != "base")
+bk_own = layers("python-hello-world:buildkit", base="python:3.13-alpine").own_layers
+classic_own = layers("python-hello-world:classic", base="python:3.13-alpine").own_layers
+print("buildkit:", [layer.id[:19] for layer in bk_own])
+print("classic: ", [layer.id[:19] for layer in classic_own])
+assert "<missing>" in [layer.id for layer in bk_own]
+assert "<missing>" not in [layer.id for layer in classic_own]
+client.images.remove("python-hello-world:classic")
+client.images.remove("python-hello-world:buildkit")
+"""
+        ),
+        md(
+            """
 ## Exercise: label your image
 
 A *label* is a note stored in an image as a key and a value: what the image is, who
@@ -801,9 +890,6 @@ notebook runs from top to bottom. Skip it unless you are stuck: running it overw
 your Dockerfile.
 """,
             """
-Notre `CMD` a remplacé le `python3` de la base : un conteneur démarré depuis
-`python-hello-world` lance l'application.
-
 ## Exercice : étiquetez votre image
 
 Un *label* est une note enregistrée dans une image sous forme de clé et de valeur : ce
