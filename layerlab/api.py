@@ -98,15 +98,16 @@ def build(  # noqa: C901
     summary = summarize(root, dockerfile if not Path(dockerfile).is_absolute() else "Dockerfile")
     if summary.size_bytes > config.context_max_mb * 1e6 and not force:
         raise ContextTooLarge(
-            f"the build context {root} holds {human_size(summary.size_bytes)} in "
-            f"{summary.files} files, above the {config.context_max_mb:g} MB limit. Exclude "
-            "files with a .dockerignore, or build with --force"
+            t(
+                "context.too_large",
+                root=root,
+                size=human_size(summary.size_bytes),
+                files=summary.files,
+                limit=config.context_max_mb,
+            )
         )
     if summary.size_bytes > config.context_warn_mb * 1e6:
-        say(
-            f"sending a large build context: {human_size(summary.size_bytes)} in "
-            f"{summary.files} files (add a .dockerignore to leave files out)"
-        )
+        say(t("context.large", size=human_size(summary.size_bytes), files=summary.files))
     args = dict(build_args or {})
     normalized = tuple(normalize_tag(tag) for tag in tags)
     engine_tags = tuple(names.to_engine(tag) for tag in normalized)

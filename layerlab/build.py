@@ -155,6 +155,7 @@ class BuildLog:
 
     @property
     def path(self) -> Path:
+        self._file.flush()  # whoever opens the path reads every line written so far
         return Path(self._file.name)
 
     def write(self, line: str) -> None:

@@ -89,12 +89,18 @@ def connect(*, timeout: int = 60) -> docker.DockerClient:
     ``EngineUnavailable`` with one line saying what was tried.
     """
     key = f"{os.environ.get('DOCKER_HOST', '')}|{timeout}"
+    import docker
+    from docker.errors import DockerException
+
     with _lock:
         client = _clients.get(key)
     if client is not None:
-        return client
-    import docker
-    from docker.errors import DockerException
+        try:
+            client.ping()  # the engine may have stopped since the last cell
+        except (DockerException, OSError):  # requests' errors are OSErrors too
+            forget_clients()
+        else:
+            return client
 
     try:
         client = docker.from_env(timeout=timeout)

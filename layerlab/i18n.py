@@ -159,6 +159,19 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "arguments de construction restent dans l'image : "
         "%docker_history {image} les montre à tous",
     },
+    "context.too_large": {
+        "en": "the build context {root} holds {size} in {files} files, above the {limit:g} MB "
+        "limit. Exclude files with a .dockerignore, or build with --force",
+        "fr": "le contexte de construction {root} contient {size} en {files} fichiers, au-delà "
+        "de la limite de {limit:g} Mo. Excluez des fichiers avec un .dockerignore, ou "
+        "construisez avec --force",
+    },
+    "context.large": {
+        "en": "sending a large build context: {size} in {files} files (add a .dockerignore to "
+        "leave files out)",
+        "fr": "envoi d'un gros contexte de construction : {size} en {files} fichiers (un "
+        ".dockerignore permet d'en exclure)",
+    },
     "build.bad_arg": {
         "en": "--build-arg needs KEY=VALUE, got {arg!r}",
         "fr": "--build-arg attend CLE=VALEUR, reçu {arg!r}",

@@ -72,6 +72,18 @@ _MISSING_BASE = re.compile(
 _NO_SPACE = re.compile(r"no space left on device", re.IGNORECASE)
 
 
+def _is_kit_message(error: str) -> bool:
+    """True when a builder already put one of the kit's own messages in ``error``."""
+    for key, values in (
+        ("engine.lost", {"reason": "\0"}),
+        ("engine.image_missing", {"image": "\0"}),
+    ):
+        prefix = t(key, **values).split("\0")[0]
+        if error.startswith(prefix):
+            return True
+    return False
+
+
 def explain_failure(result: BuildResult) -> str:
     """The learner-facing message for a failed build: the step, the reason, the last lines."""
     error = result.error or "unknown error"
@@ -86,6 +98,8 @@ def explain_failure(result: BuildResult) -> str:
     ):
         image = step.instruction.split()[1] if len(step.instruction.split()) > 1 else "?"
         return t("engine.image_missing", image=image)
+    if _is_kit_message(error):  # already written for the learner (engine lost, image missing)
+        return error.strip()
     if step is None:
         return t("build.failed", error=error.strip())
     lines = [t("build.failed_step", number=step.number, instruction=step.instruction)]

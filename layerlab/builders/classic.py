@@ -7,7 +7,7 @@ is never used: it returns only after the whole build.
 
 from __future__ import annotations
 
-import contextlib
+import os
 import re
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -136,6 +136,24 @@ def parse_stream(messages: Iterable[dict[str, Any]]) -> list[BuildEvent]:
     return events
 
 
+#: Build containers the kit could not remove because the engine went away, per
+#: DOCKER_HOST; removed at the next build on that engine, once it answers again.
+_ORPHANS: dict[str, set[str]] = {}
+
+
+def _remove_orphans(api: Any, host: str) -> None:
+    from docker.errors import APIError, NotFound
+
+    for container_id in list(_ORPHANS.get(host, ())):
+        try:
+            api.remove_container(container_id, force=True)
+        except NotFound:
+            pass
+        except APIError:
+            continue
+        _ORPHANS[host].discard(container_id)
+
+
 class ClassicBuilder:
     name: ClassVar[str] = "classic"
 
@@ -146,6 +164,8 @@ class ClassicBuilder:
 
         client = connect()
         api = client.api
+        host = os.environ.get("DOCKER_HOST", "")
+        _remove_orphans(api, host)
         responses: list[requests.Response] = []
 
         def keep_response(response: requests.Response, *_: Any, **__: Any) -> None:
@@ -223,8 +243,10 @@ class ClassicBuilder:
                 response.close()  # the daemon cancels a build whose client went away
             if not finished and parser.container_id:
                 # belt and braces: the build container of an interrupted RUN must not linger
-                with contextlib.suppress(APIError, DockerException, requests.RequestException):
+                try:
                     api.remove_container(parser.container_id, force=True)
+                except (APIError, DockerException, requests.RequestException):
+                    _ORPHANS.setdefault(host, set()).add(parser.container_id)
         if timed_out.is_set():
             raise BuildInterrupted(
                 f"the build ran past its {request.timeout_s:g} s limit and was stopped"

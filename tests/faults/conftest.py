@@ -63,22 +63,50 @@ class CellRun:
     value: Any
 
 
-def run_cell(ip: Any, code: str, capsys: pytest.CaptureFixture[str]) -> CellRun:
-    """Run ``code`` as a notebook cell; collect stdout+stderr as the learner sees them."""
-    capsys.readouterr()
-    outcome = ip.run_cell(code, store_history=False)
-    captured = capsys.readouterr()
-    error = outcome.error_before_exec or outcome.error_in_exec
-    return CellRun(error, plain(captured.out + captured.err), outcome.result)
+class Learner:
+    """Runs cells in the test shell and checks what a learner would see.
+
+    Handed to the tests as a fixture (test modules do not import this conftest: without
+    packages, pytest imports every ``conftest.py`` under the same module name).
+    """
+
+    def __init__(self, ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+        self.ip = ip
+        self.capsys = capsys
+        self.rendered = rendered
+        self.assert_short = assert_short
+        self.running_in_ids = running_in_ids
+        self.wait_containers_gone = wait_containers_gone
+
+    def run(self, code: str) -> CellRun:
+        """Run ``code`` as a notebook cell; stdout+stderr as shown, colours removed."""
+        self.capsys.readouterr()
+        outcome = self.ip.run_cell(code, store_history=False)
+        captured = self.capsys.readouterr()
+        error = outcome.error_before_exec or outcome.error_in_exec
+        return CellRun(error, plain(captured.out + captured.err), outcome.result)
+
+    def next_cell_runs(self) -> None:
+        """The kernel is still usable: a Python cell and a magic that asks the engine."""
+        after = self.run("1 + 1")
+        assert after.error is None, after.shown
+        assert after.value == 2
+        listing = self.run("%docker_images")
+        assert listing.error is None, listing.shown
+        assert len(listing.value) >= 1
+
+    def next_cell_runs_offline(self) -> None:
+        """The kernel is still usable, for tests that need no engine."""
+        after = self.run("1 + 1")
+        assert after.error is None, after.shown
+        assert after.value == 2
+        written = self.run("%%dockerfile next.Dockerfile\nFROM python:3.13-alpine")
+        assert written.error is None, written.shown
 
 
-def assert_shell_usable(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    """The next cell runs: a plain Python cell and a magic that talks to the engine."""
-    after = run_cell(ip, "1 + 1", capsys)
-    assert after.error is None and after.value == 2
-    listing = run_cell(ip, "%docker_images", capsys)
-    assert listing.error is None, listing.shown
-    assert len(listing.value) >= 1
+@pytest.fixture
+def learner(ip: Any, capsys: pytest.CaptureFixture[str]) -> Learner:
+    return Learner(ip, capsys)
 
 
 def running_in_ids(log: str) -> list[str]:
@@ -124,8 +152,9 @@ def tiny_rootfs_tar() -> bytes:
     for name in _TINY_BINARIES:
         found = shutil.which(name)
         if found is None:
-            pytest.fail(f"{name} is missing on this machine (needed for the tiny base)",
-                        pytrace=False)
+            pytest.fail(
+                f"{name} is missing on this machine (needed for the tiny base)", pytrace=False
+            )
         target = "bin/sh" if name == "dash" else f"bin/{name}"
         files[target] = Path(found).resolve()
         ldd = subprocess.run(["ldd", found], capture_output=True, text=True, check=True)
@@ -170,15 +199,36 @@ class SecondEngine:
         execroot.mkdir(exist_ok=True)
         if self.data_mb and not os.path.ismount(data):
             # a small tmpfs data root: the engine's disk can really fill up
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.data_mb}m", "tmpfs",
-                            str(data)], check=True)
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={self.data_mb}m", "tmpfs", str(data)],
+                check=True,
+            )
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                ["dockerd", "--data-root", str(data), "--exec-root", str(execroot),
-                 "--pidfile", str(self.root / "docker.pid"), "-H", self.host,
-                 "--bridge=none", "--iptables=false", "--ip-masq=false",
-                 f"--cgroup-parent=/{self.token}"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    # its own network namespace: a second dockerd in the host's namespace
+                    # deletes the shared engine's docker0 bridge (seen here), breaking
+                    # every RUN of the main engine while it runs
+                    "unshare",
+                    "--net",
+                    "--",
+                    "dockerd",
+                    "--data-root",
+                    str(data),
+                    "--exec-root",
+                    str(execroot),
+                    "--pidfile",
+                    str(self.root / "docker.pid"),
+                    "-H",
+                    self.host,
+                    "--bridge=none",
+                    "--iptables=false",
+                    "--ip-masq=false",
+                    f"--cgroup-parent=/{self.token}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -187,15 +237,16 @@ class SecondEngine:
             if self.process.poll() is not None:
                 break
             time.sleep(0.1)
-        pytest.fail(f"the second dockerd did not start:\n{self.log.read_text()[-2000:]}",
-                    pytrace=False)
+        pytest.fail(
+            f"the second dockerd did not start:\n{self.log.read_text()[-2000:]}", pytrace=False
+        )
 
     def answers(self) -> bool:
         import docker
 
         try:
-            with docker.DockerClient(base_url=self.host, timeout=5) as client:
-                return bool(client.ping())
+            with docker.APIClient(base_url=self.host, timeout=5) as api:
+                return bool(api.ping())
         except Exception:  # noqa: BLE001 - any failure means "not answering"
             return False
 
@@ -205,9 +256,11 @@ class SecondEngine:
         return docker.DockerClient(base_url=self.host, timeout=60)
 
     def load_tiny_base(self, rootfs: bytes) -> str:
-        with self.client() as client:
-            client.api.import_image_from_data(rootfs, repository=TINY_BASE.split(":")[0],
-                                              tag=TINY_BASE.split(":")[1])
+        import docker
+
+        repository, _, tag = TINY_BASE.partition(":")
+        with docker.APIClient(base_url=self.host, timeout=60) as api:
+            api.import_image_from_data(rootfs, repository=repository, tag=tag)
         return TINY_BASE
 
     def kill(self) -> None:
@@ -231,8 +284,21 @@ class SecondEngine:
                 pids.append(int(entry.name))
         return pids
 
-    def remove(self) -> None:
+    def restart(self) -> None:
+        """Start the daemon again on the same data, after a crash (as a supervisor would:
+        the crashed daemon's shims and containers are killed first)."""
         self.kill()
+        self._kill_strays()
+        for stale in (
+            "containerd/containerd.sock",
+            "containerd/containerd.sock.ttrpc",
+            "containerd/containerd-debug.sock",
+            "containerd/containerd.pid",
+        ):
+            (self.root / "exec" / stale).unlink(missing_ok=True)
+        self.start()
+
+    def _kill_strays(self) -> None:
         for _ in range(50):
             pids = self._stray_pids()
             if not pids:
@@ -241,9 +307,14 @@ class SecondEngine:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.1)
+
+    def remove(self) -> None:
+        self.kill()
+        self._kill_strays()
         mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-        for mountpoint in sorted((m for m in mounts if m.startswith(str(self.root))),
-                                 key=len, reverse=True):
+        for mountpoint in sorted(
+            (m for m in mounts if m.startswith(str(self.root))), key=len, reverse=True
+        ):
             subprocess.run(["umount", "-l", mountpoint], check=False, capture_output=True)
         for controller in Path("/sys/fs/cgroup").iterdir():
             parent = controller / self.token
@@ -280,8 +351,9 @@ def second_engine_factory() -> Iterator[Callable[..., SecondEngine]]:
 
 
 @pytest.fixture
-def second_engine(second_engine_factory: Callable[..., SecondEngine],
-                  tiny_rootfs: bytes) -> SecondEngine:
+def second_engine(
+    second_engine_factory: Callable[..., SecondEngine], tiny_rootfs: bytes
+) -> SecondEngine:
     """A running private engine holding the tiny base image."""
     engine = second_engine_factory()
     engine.load_tiny_base(tiny_rootfs)
@@ -289,12 +361,16 @@ def second_engine(second_engine_factory: Callable[..., SecondEngine],
 
 
 @pytest.fixture
-def use_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
-    """Point the kit at another DOCKER_HOST (and drop cached clients both ways)."""
+def use_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """Point the kit at another DOCKER_HOST, or back at the shared engine with ``None``
+    (as a learner does after fixing their engine); cached clients are dropped each time."""
     from layerlab.engine import forget_clients
 
-    def point(host: str) -> None:
-        monkeypatch.setenv("DOCKER_HOST", host)
+    def point(host: str | None) -> None:
+        if host is None:
+            monkeypatch.delenv("DOCKER_HOST", raising=False)
+        else:
+            monkeypatch.setenv("DOCKER_HOST", host)
         forget_clients()
 
     yield point

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.faults.conftest import SecondEngine, assert_shell_usable, assert_short, run_cell
-
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -24,71 +22,68 @@ pytestmark = pytest.mark.integration
     ],
     ids=["missing-socket", "closed-port"],
 )
-def test_docker_host_pointing_nowhere_says_where_in_one_line(
-    engine: Any, seed_context: Path, use_host: Callable[[str], None],
-    capsys: pytest.CaptureFixture[str], host: str, reason: str,
+def test_docker_host_pointing_nowhere_says_where_in_one_line(  # noqa: PLR0917 - pytest passes fixtures positionally
+    engine: Any,
+    learner: Any,
+    seed_context: Path,
+    use_host: Callable[[str | None], None],
+    host: str,
+    reason: str,
 ) -> None:
     before = (seed_context / "Dockerfile").read_bytes()
     use_host(host)
 
-    cell = run_cell(engine_ip(engine), "%docker_build -t layerlab-never-built .", capsys)
+    cell = learner.run("%docker_build -t layerlab-never-built .")
 
     assert type(cell.error).__name__ == "EngineUnavailable"
-    assert_short(cell.shown, max_lines=1)
+    learner.assert_short(cell.shown, max_lines=1)
     assert f"cannot reach a Docker Engine at DOCKER_HOST={host} ({reason})" in cell.shown
     assert "point DOCKER_HOST at a running engine" in cell.shown
     assert (seed_context / "Dockerfile").read_bytes() == before
-    listing = run_cell(engine_ip(engine), "%docker_images", capsys)
+    listing = learner.run("%docker_images")
     assert type(listing.error).__name__ == "EngineUnavailable"
-    assert_short(listing.shown, max_lines=1)
+    learner.assert_short(listing.shown, max_lines=1)
 
-    use_host_back(use_host)
-    assert_shell_usable(engine_ip(engine), capsys)
+    use_host(None)
+    learner.next_cell_runs()
 
 
 def test_socket_present_but_daemon_stopped_says_connection_refused(
-    engine: Any, seed_context: Path, second_engine: SecondEngine,
-    use_host: Callable[[str], None], capsys: pytest.CaptureFixture[str],
+    engine: Any,
+    learner: Any,
+    seed_context: Path,
+    second_engine: Any,
+    use_host: Callable[[str | None], None],
 ) -> None:
     second_engine.kill()
     assert second_engine.socket.is_socket(), "a killed dockerd leaves its socket file behind"
     use_host(second_engine.host)
 
-    cell = run_cell(engine_ip(engine), "%docker_build .", capsys)
+    cell = learner.run("%docker_build .")
 
     assert type(cell.error).__name__ == "EngineUnavailable"
-    assert_short(cell.shown, max_lines=1)
+    learner.assert_short(cell.shown, max_lines=1)
     assert f"DOCKER_HOST={second_engine.host} (Connection refused)" in cell.shown
-    use_host_back(use_host)
-    assert_shell_usable(engine_ip(engine), capsys)
+    use_host(None)
+    learner.next_cell_runs()
 
 
 def test_engine_stopping_between_cells_gives_one_line_not_a_traceback(
-    engine: Any, second_engine: SecondEngine, use_host: Callable[[str], None],
-    capsys: pytest.CaptureFixture[str],
+    engine: Any,
+    learner: Any,
+    second_engine: Any,
+    use_host: Callable[[str | None], None],
 ) -> None:
     # The kit caches its client: the first cell connects, then the engine goes away.
     use_host(second_engine.host)
-    first = run_cell(engine_ip(engine), "%docker_images", capsys)
+    first = learner.run("%docker_images")
     assert first.error is None, first.shown
     second_engine.kill()
 
-    cell = run_cell(engine_ip(engine), "%docker_images", capsys)
+    cell = learner.run("%docker_images")
 
     assert type(cell.error).__name__ == "EngineUnavailable", cell.shown
-    assert_short(cell.shown, max_lines=1)
+    learner.assert_short(cell.shown, max_lines=1)
     assert "Connection refused" in cell.shown
-    use_host_back(use_host)
-    assert_shell_usable(engine_ip(engine), capsys)
-
-
-def engine_ip(engine: Any) -> Any:
-    """The test shell (the ``engine`` fixture loads the extension into it)."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    return InteractiveShell.instance()
-
-
-def use_host_back(use_host: Callable[[str], None]) -> None:
-    """Back to the shared engine, as a learner would after restarting Docker."""
-    use_host("unix:///var/run/docker.sock")
+    use_host(None)
+    learner.next_cell_runs()
