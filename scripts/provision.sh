@@ -84,4 +84,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" >/dev/null 2>&1 || true
 fi
+# ---- JupyterHub's proxy, for the classroom end-to-end test (npm registry) ------------------
+if [ ! -x "$ROOT/.hub-node/node_modules/.bin/configurable-http-proxy" ]; then
+  command -v npm >/dev/null || apt_install npm
+  say "installing configurable-http-proxy into .hub-node/"
+  npm install --silent --no-audit --no-fund --prefix "$ROOT/.hub-node" configurable-http-proxy >/dev/null
+fi
 say "ready"

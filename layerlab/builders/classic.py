@@ -7,8 +7,10 @@ is never used: it returns only after the whole build.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
 
     import requests
 
-_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-_ARROW = re.compile(r"^ ---> (.*)$")
+_STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")  # Docker | Podman (buildah)
+_ARROW = re.compile(r"^ ?-{2,3}> (.*)$")
 _LAYER_ID = re.compile(r"^[0-9a-f]{12,64}$")
 _RUNNING_IN = re.compile(r"^Running in ([0-9a-f]+)$")
 
@@ -107,7 +109,7 @@ class ClassicStreamParser:
         arrow = _ARROW.match(line)
         if arrow and self.step is not None:
             word = arrow.group(1).strip()
-            if word == "Using cache":
+            if word == "Using cache" or word.startswith("Using cache "):  # buildah adds the id
                 return [StepCached(self.step)]
             running = _RUNNING_IN.match(word)
             if running:
@@ -177,6 +179,11 @@ class ClassicBuilder:
         def stop_on_timeout() -> None:
             timed_out.set()
             for response in responses:
+                # close() alone does not wake a read blocked on a silent RUN: shut the
+                # socket down so the reader returns and the engine sees the client go
+                raw: Any = response.raw  # urllib3 internals: untyped on purpose
+                with contextlib.suppress(AttributeError, OSError):
+                    raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # noqa: SLF001
                 response.close()
 
         timer = None
