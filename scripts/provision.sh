@@ -50,6 +50,7 @@ say "engine ready: $(/usr/bin/docker version --format '{{.Server.Version}} (API 
 
 # ---- offline stand-in base images ---------------------------------------------------
 "$ROOT/scripts/standin-images.sh"
+"$ROOT/scripts/standin-variants.sh"   # python:3.13-slim and python:3.13 (lab 05), ~1.5 min once
 
 # ---- local registry on 127.0.0.1:5000 (the offline stand-in for Docker Hub) ----------
 if ! curl -fsS --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then

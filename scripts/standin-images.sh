@@ -12,18 +12,22 @@ set -euo pipefail
 STATE="${LAYERLAB_STATE:-/var/lib/layerlab}"
 DOCKER=/usr/bin/docker
 SUITE=trixie   # Debian 13: Python 3.13, a Python version with years of support left
+VERSION=2      # bump when the recipe below changes: older stand-ins are rebuilt
 mkdir -p "$STATE"
 say() { printf '\033[1m[standin]\033[0m %s\n' "$*"; }
 
-has_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
+current() {  # NAME: present and built by this version of the recipe
+  [ "$("$DOCKER" image inspect -f '{{index .Config.Labels "org.layerlab.standin-version"}}' "$1" 2>/dev/null)" = "$VERSION" ]
+}
 
 rootfs() {  # a cached minimal Debian root filesystem with Python and pip
   local tar="$STATE/rootfs-$SUITE-python.tar"
   if [ ! -s "$tar" ]; then
     say "bootstrapping Debian $SUITE with python3 (mmdebstrap, a few minutes the first time)"
+    # the .tar ending tells mmdebstrap to write a tarball (with .tmp it writes a directory)
     mmdebstrap --quiet --variant=apt --include=python3,python3-pip,ca-certificates \
-      "$SUITE" "$tar.tmp"
-    mv "$tar.tmp" "$tar"
+      "$SUITE" "${tar%.tar}.partial.tar"
+    mv "${tar%.tar}.partial.tar" "$tar"
   fi
   echo "$tar"
 }
@@ -39,8 +43,10 @@ FROM layerlab/debian-$SUITE-python:import
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 RUN rm -f /usr/lib/python3*/EXTERNALLY-MANAGED && ln -sf /usr/bin/python3 /usr/local/bin/python \\
  && ln -sf /usr/bin/pip3 /usr/local/bin/pip && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_CACHE_DIR=1
-LABEL org.layerlab.standin-for="$name" \\
+# quiet pip, no cache in layers; retries ride out a flaky resolver in CI
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_CACHE_DIR=1 \
+    PIP_RETRIES=10 PIP_DEFAULT_TIMEOUT=60
+LABEL org.layerlab.standin-for="$name" org.layerlab.standin-version="$VERSION" \\
       org.opencontainers.image.description="layerlab offline stand-in for $name (Debian $SUITE, not Alpine)"
 CMD ["python3"]
 DOCKERFILE
@@ -51,5 +57,5 @@ DOCKERFILE
 }
 
 for name in ${LAYERLAB_STANDINS:-python:3.13-alpine}; do
-  has_image "$name" || build_standin "$name"
+  current "$name" || build_standin "$name"
 done
