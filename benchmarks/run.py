@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -61,12 +63,19 @@ class Sizes:
 
 
 def full_sizes(pairs: int) -> Sizes:
-    return Sizes(pairs=pairs, warmup=True, cold_loop=15_000_000, output_lines=100_000,
-                 layer_count=100, seed_with_pip=True)
+    return Sizes(
+        pairs=pairs,
+        warmup=True,
+        cold_loop=15_000_000,
+        output_lines=100_000,
+        layer_count=100,
+        seed_with_pip=True,
+    )
 
 
-SMOKE_SIZES = Sizes(pairs=1, warmup=False, cold_loop=1_000, output_lines=100,
-                    layer_count=5, seed_with_pip=False)
+SMOKE_SIZES = Sizes(
+    pairs=1, warmup=False, cold_loop=1_000, output_lines=100, layer_count=5, seed_with_pip=False
+)
 
 
 # ---------------------------------------------------------------- results
@@ -80,6 +89,9 @@ class Row:
     limit: float
     kit: list[float] = field(default_factory=list)
     ref: list[float] = field(default_factory=list)
+    #: CPU time of this process and its children per run (hardly moved by machine load)
+    kit_cpu: list[float] = field(default_factory=list)
+    ref_cpu: list[float] = field(default_factory=list)
     unavailable: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -107,18 +119,35 @@ class Row:
     def cells(self) -> list[str]:
         if self.unavailable or not self.kit or not self.ref:
             reason = self.unavailable or "n/a (not measured)"
-            return [self.number, self.figure, reason, "", "", self.target, ""]
+            return [self.number, self.figure, reason, "", "", self.target, "", ""]
         score = self.score()
         shown = f"+{score:.0f} ms" if self.kind == "added_ms" else f"{score:.2f}x"
-        return [self.number, self.figure, _seconds(self.kit_median),
-                _seconds(self.ref_median), shown, self.target,
-                "yes" if self.meets() else "NO"]
+        return [
+            self.number,
+            self.figure,
+            _seconds(self.kit_median),
+            _seconds(self.ref_median),
+            shown,
+            self.target,
+            "yes" if self.meets() else "NO",
+            f"{_seconds(statistics.median(self.kit_cpu))} / "
+            f"{_seconds(statistics.median(self.ref_cpu))}"
+            if self.kit_cpu and self.ref_cpu
+            else "",
+        ]
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "row": self.number, "figure": self.figure, "reference": self.reference,
-            "target": self.target, "kit_s": self.kit, "reference_s": self.ref,
-            "unavailable": self.unavailable, "notes": self.notes,
+            "row": self.number,
+            "figure": self.figure,
+            "reference": self.reference,
+            "target": self.target,
+            "kit_s": self.kit,
+            "reference_s": self.ref,
+            "kit_cpu_s": self.kit_cpu,
+            "reference_cpu_s": self.ref_cpu,
+            "unavailable": self.unavailable,
+            "notes": self.notes,
         }
         if self.kit and self.ref and not self.unavailable:
             data.update(score=self.score(), meets=self.meets())
@@ -130,15 +159,23 @@ def _seconds(value: float) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    headers = ["#", "figure", "layerlab (median)", "reference (median)", "ratio", "target",
-               "met"]
+    headers = [
+        "#",
+        "figure",
+        "layerlab (median)",
+        "reference (median)",
+        "ratio",
+        "target",
+        "met",
+        "client CPU, layerlab / reference",
+    ]
     body = [row.cells() for row in rows]
-    widths = [max(len(headers[i]), *(len(cells[i]) for cells in body))
-              for i in range(len(headers))]
-    lines = [" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
-             "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
-              for cells in body]
+    widths = [max(len(headers[i]), *(len(cells[i]) for cells in body)) for i in range(len(headers))]
+    lines = [
+        " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
+        "-+-".join("-" * w for w in widths),
+    ]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) for cells in body]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -149,12 +186,26 @@ def measure_pairs(row: Row, kit: Timer, reference: Timer, sizes: Sizes) -> None:
         kit()
         reference()
     for _ in range(sizes.pairs):
-        row.kit.append(kit())
-        row.ref.append(reference())
-    spread = (f"kit {_seconds(min(row.kit))}..{_seconds(max(row.kit))}, "
-              f"reference {_seconds(min(row.ref))}..{_seconds(max(row.ref))} "
-              f"over {len(row.kit)} pairs")
+        row.kit.append(_with_cpu(kit, row.kit_cpu))
+        row.ref.append(_with_cpu(reference, row.ref_cpu))
+    spread = (
+        f"kit {_seconds(min(row.kit))}..{_seconds(max(row.kit))}, "
+        f"reference {_seconds(min(row.ref))}..{_seconds(max(row.ref))} "
+        f"over {len(row.kit)} pairs"
+    )
     row.notes.insert(0, spread)
+
+
+def _cpu_now() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _with_cpu(action: Timer, into: list[float]) -> float:
+    started = _cpu_now()
+    elapsed = action()
+    into.append(_cpu_now() - started)
+    return elapsed
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -166,8 +217,7 @@ def timed(action: Callable[[], object]) -> float:
 class Bench:
     """Holds the run id, the work folder, and what every figure shares."""
 
-    def __init__(self, sizes: Sizes, cli: str, run_id: str,
-                 extra_labels: dict[str, str]) -> None:
+    def __init__(self, sizes: Sizes, cli: str, run_id: str, extra_labels: dict[str, str]) -> None:
         from layerlab.engine import connect, kit_labels
 
         self.sizes = sizes
@@ -176,13 +226,18 @@ class Bench:
         self.workdir = Path(tempfile.mkdtemp(prefix=f"layerlab-bench-{run_id}-"))
         #: passed to api.build(labels=...); the kit adds its own kit/session/owner labels
         self.bench_labels = {BENCH_LABEL: run_id, **extra_labels}
-        #: what the engine receives from the kit: the CLI and the raw SDK get the same
-        #: labels, so both sides ask the engine for exactly the same build steps
-        self.engine_labels = kit_labels(self.bench_labels)
+        #: what the engine receives from the kit (api.build leaves the session label off
+        #: images): the CLI and the raw SDK get the same labels, so both sides ask the
+        #: engine for the same build steps (checked after rows 1 and 3, see label_check)
+        try:
+            self.engine_labels = kit_labels(self.bench_labels, session=False)
+        except TypeError:  # an older kit_labels without the keyword
+            self.engine_labels = kit_labels(self.bench_labels)
         self.client = connect(timeout=600)
-        self.api = self.client.api
+        #: the SDK stubs leave history() & co untyped
+        self.api: Any = self.client.api
         #: where the kit's text view prints: the cost of rendering, not of a terminal
-        self.null = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed in cleanup
+        self.null = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - closed in cleanup
 
     def tag(self, name: str) -> str:
         return f"layerlab-bench-{name}-{self.run_id}"
@@ -195,22 +250,31 @@ class Bench:
         return folder
 
     # ---- the two sides of a build figure
-    def kit_build(self, context: Path, tag: str, builder: str, *, no_cache: bool = False,
-                  listener: Any = None) -> Timer:
+    def kit_build(
+        self, context: Path, tag: str, builder: str, *, no_cache: bool = False, listener: Any = None
+    ) -> Timer:
         from layerlab import api
         from layerlab.views import TextProgress
 
         def run() -> float:
             # what %docker_build shows in text mode, printed to nowhere
             view = listener if listener is not None else TextProgress(stream=self.null)
-            return timed(lambda: api.build(context, tags=[tag], builder=builder,
-                                           no_cache=no_cache, labels=self.bench_labels,
-                                           listeners=[view]))
+            return timed(
+                lambda: api.build(
+                    context,
+                    tags=[tag],
+                    builder=builder,
+                    no_cache=no_cache,
+                    labels=self.bench_labels,
+                    listeners=[view],
+                )
+            )
 
         return run
 
-    def cli_build(self, context: Path, tag: str, *, buildkit: bool,
-                  no_cache: bool = False) -> Timer:
+    def cli_build(
+        self, context: Path, tag: str, *, buildkit: bool, no_cache: bool = False
+    ) -> Timer:
         command = [self.cli, "build", "-t", tag, "--force-rm"]
         if buildkit:
             command.append("--progress=plain")
@@ -237,9 +301,15 @@ class Bench:
 
         def run() -> int:
             lines = 0
-            for message in self.api.build(path=str(context), tag=tag, nocache=no_cache,
-                                          rm=True, forcerm=True, labels=self.engine_labels,
-                                          decode=True):
+            for message in self.api.build(
+                path=str(context),
+                tag=tag,
+                nocache=no_cache,
+                rm=True,
+                forcerm=True,
+                labels=self.engine_labels,
+                decode=True,
+            ):
                 stream = message.get("stream")
                 if stream:
                     lines += stream.count("\n")
@@ -273,9 +343,9 @@ class Bench:
 def seed_files(sizes: Sizes) -> dict[str, str]:
     # the seed lab of the notebooks and tests (tests/conftest.py: APP_PY, SEED_DOCKERFILE)
     app = (
-        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route(\"/\")\n"
-        "def hello():\n    return \"hello world!\"\n\n\nif __name__ == \"__main__\":\n"
-        "    app.run(host=\"0.0.0.0\")\n"
+        'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/")\n'
+        'def hello():\n    return "hello world!"\n\n\nif __name__ == "__main__":\n'
+        '    app.run(host="0.0.0.0")\n'
     )
     pip = "RUN pip install flask\n" if sizes.seed_with_pip else ""
     dockerfile = f'FROM {BASE_IMAGE}\n{pip}CMD ["python","app.py"]\nCOPY app.py /app.py\n'
@@ -294,10 +364,22 @@ def builder_rows(bench: Bench, builder: str, numbers: tuple[str, str]) -> list[R
     progress = " --progress=plain" if buildkit else ""
     cli = f"{env} {bench.cli} build{progress}"
     targets = (1.05, 1.02) if buildkit else (1.00, 1.02)
-    cached = Row(numbers[0], f"cached rebuild, seed lab, {builder}", cli,
-                 f"<= {targets[0]:.2f}x", "time", targets[0])
-    cold = Row(numbers[1], f"cold build (--no-cache, local RUN), {builder}",
-               f"{cli} --no-cache", f"<= {targets[1]:.2f}x", "time", targets[1])
+    cached = Row(
+        numbers[0],
+        f"cached rebuild, seed lab, {builder}",
+        cli,
+        f"<= {targets[0]:.2f}x",
+        "time",
+        targets[0],
+    )
+    cold = Row(
+        numbers[1],
+        f"cold build (--no-cache, local RUN), {builder}",
+        f"{cli} --no-cache",
+        f"<= {targets[1]:.2f}x",
+        "time",
+        targets[1],
+    )
     if buildkit:
         reason = buildkit_unavailable()
         if reason:
@@ -308,24 +390,42 @@ def builder_rows(bench: Bench, builder: str, numbers: tuple[str, str]) -> list[R
     if bench.sizes.seed_with_pip:
         # fill the cache once (this RUN reaches PyPI); the figure is the cached rebuild
         bench.kit_build(seed, bench.tag(f"seed-{builder}"), builder)()
-    measure_pairs(cached,
-                  bench.kit_build(seed, bench.tag(f"seed-{builder}"), builder),
-                  bench.cli_build(seed, bench.tag(f"seed-{builder}-cli"), buildkit=buildkit),
-                  bench.sizes)
+    measure_pairs(
+        cached,
+        bench.kit_build(seed, bench.tag(f"seed-{builder}"), builder),
+        bench.cli_build(seed, bench.tag(f"seed-{builder}-cli"), buildkit=buildkit),
+        bench.sizes,
+    )
+
+    cached.notes += label_check(
+        bench, bench.tag(f"seed-{builder}"), bench.tag(f"seed-{builder}-cli")
+    )
 
     work = bench.context(f"cold-{builder}", cold_files(bench.sizes))
-    measure_pairs(cold,
-                  bench.kit_build(work, bench.tag(f"cold-{builder}"), builder, no_cache=True),
-                  bench.cli_build(work, bench.tag(f"cold-{builder}-cli"), buildkit=buildkit,
-                                  no_cache=True),
-                  bench.sizes)
+    measure_pairs(
+        cold,
+        bench.kit_build(work, bench.tag(f"cold-{builder}"), builder, no_cache=True),
+        bench.cli_build(work, bench.tag(f"cold-{builder}-cli"), buildkit=buildkit, no_cache=True),
+        bench.sizes,
+    )
     return [cached, cold]
+
+
+def label_check(bench: Bench, kit_tag: str, cli_tag: str) -> list[str]:
+    """A warning when the kit's image and the CLI's carry different labels (unfair race)."""
+    kit_labels = bench.api.inspect_image(kit_tag)["Config"].get("Labels") or {}
+    cli_labels = bench.api.inspect_image(cli_tag)["Config"].get("Labels") or {}
+    if kit_labels == cli_labels:
+        return []
+    differing = sorted(set(kit_labels.items()) ^ set(cli_labels.items()))
+    return [f"WARNING: the kit's and the CLI's images differ in labels: {differing}"]
 
 
 def buildkit_unavailable() -> str | None:
     """Why the kit's BuildKit builder cannot run here, or None when it can."""
     try:
-        import layerlab.builders.buildkit  # noqa: F401 - only asking whether it exists
+        # by name: the module may not exist yet (the kit's BuildKit builder is optional)
+        importlib.import_module("layerlab.builders.buildkit")
     except ImportError:
         return UNAVAILABLE_BUILDKIT
     from layerlab.builders.base import select_builder
@@ -350,8 +450,14 @@ LOAD_EXT_SCRIPT = textwrap.dedent("""
 
 
 def load_ext_row(bench: Bench) -> Row:
-    row = Row("5", "%load_ext layerlab in a fresh IPython", "a fresh IPython alone",
-              "<= 50 ms added", "added_ms", 50.0)
+    row = Row(
+        "5",
+        "%load_ext layerlab in a fresh IPython",
+        "a fresh IPython alone",
+        "<= 50 ms added",
+        "added_ms",
+        50.0,
+    )
     in_process_ms: list[float] = []
 
     def process(load: bool) -> Timer:
@@ -368,8 +474,10 @@ def load_ext_row(bench: Bench) -> Row:
         return run
 
     measure_pairs(row, process(load=True), process(load=False), bench.sizes)
-    row.notes.append(f"load_ext alone, timed inside the process: median "
-                     f"{statistics.median(in_process_ms):.1f} ms")
+    row.notes.append(
+        f"load_ext alone, timed inside the process: median "
+        f"{statistics.median(in_process_ms):.1f} ms"
+    )
     return row
 
 
@@ -396,49 +504,57 @@ def build_view_listener(null: Any) -> tuple[Any, str]:
 
 def output_row(bench: Bench) -> Row:
     lines = bench.sizes.output_lines
-    row = Row("6", f"build printing {lines:,} lines, kernel-side handling",
-              "raw APIClient.build(decode=True), discarded", ">= 0.80x throughput",
-              "throughput", 0.80)
+    row = Row(
+        "6",
+        f"build printing {lines:,} lines, kernel-side handling",
+        "raw APIClient.build(decode=True), discarded",
+        ">= 0.80x throughput",
+        "throughput",
+        0.80,
+    )
     context = bench.context("chatty", chatty_files(lines))
     raw = bench.raw_build(context, bench.tag("chatty-raw"), no_cache=True)
     seen: dict[str, list[int]] = {"kit": [], "raw": []}
-    cpu: dict[str, list[float]] = {"kit": [], "raw": []}
     _, described = build_view_listener(bench.null)
 
     def kit() -> float:
         from layerlab import api
 
         listener, _ = build_view_listener(bench.null)
-        cpu_started = time.process_time()
         started = time.perf_counter()
-        result = api.build(context, tags=[bench.tag("chatty")], builder="classic",
-                           no_cache=True, labels=bench.bench_labels, listeners=[listener])
+        result = api.build(
+            context,
+            tags=[bench.tag("chatty")],
+            builder="classic",
+            no_cache=True,
+            labels=bench.bench_labels,
+            listeners=[listener],
+        )
         elapsed = time.perf_counter() - started
-        cpu["kit"].append(time.process_time() - cpu_started)
         seen["kit"].append(result.log_store.lines)
         return elapsed
 
     def reference() -> float:
-        cpu_started = time.process_time()
         started = time.perf_counter()
         seen["raw"].append(raw())
-        elapsed = time.perf_counter() - started
-        cpu["raw"].append(time.process_time() - cpu_started)
-        return elapsed
+        return time.perf_counter() - started
 
     measure_pairs(row, kit, reference, bench.sizes)
     median_kit, median_raw = statistics.median(row.kit), statistics.median(row.ref)
     row.notes.append(f"kit side: {described}")
-    row.notes.append(f"throughput: kit {lines / median_kit:,.0f} lines/s, raw "
-                     f"{lines / median_raw:,.0f} lines/s; kernel CPU per build: kit "
-                     f"{statistics.median(cpu['kit']):.2f} s, raw "
-                     f"{statistics.median(cpu['raw']):.2f} s")
+    row.notes.append(
+        f"throughput: kit {lines / median_kit:,.0f} lines/s, raw {lines / median_raw:,.0f} lines/s"
+    )
     if min(seen["kit"]) < lines or min(seen["raw"]) < lines:
-        row.notes.append(f"WARNING: fewer lines than printed (kit log {min(seen['kit'])}, "
-                         f"raw {min(seen['raw'])})")
+        row.notes.append(
+            f"WARNING: fewer lines than printed (kit log {min(seen['kit'])}, "
+            f"raw {min(seen['raw'])})"
+        )
     # peak memory in separate, untimed builds: tracemalloc slows Python down
-    row.notes.append(f"peak Python memory (tracemalloc): kit {_peak_mb(kit):.1f} MB, "
-                     f"raw {_peak_mb(reference):.1f} MB")
+    row.notes.append(
+        f"peak Python memory (tracemalloc): kit {_peak_mb(kit):.1f} MB, "
+        f"raw {_peak_mb(reference):.1f} MB"
+    )
     return row
 
 
@@ -463,8 +579,14 @@ def layer_files(count: int) -> dict[str, str]:
 
 def layer_row(bench: Bench) -> Row:
     count = bench.sizes.layer_count
-    row = Row("7", f"layer stack of a {count}-layer image", "APIClient.history() alone",
-              "<= 2.00x", "time", 2.0)
+    row = Row(
+        "7",
+        f"layer stack of a {count}-layer image",
+        "APIClient.history() alone",
+        "<= 2.00x",
+        "time",
+        2.0,
+    )
     context = bench.context("layers", layer_files(count))
     tag = bench.tag("layers")
     bench.raw_build(context, tag)()  # built once, untimed
@@ -488,8 +610,10 @@ def layer_row(bench: Bench) -> Row:
     from layerlab.layers import layers
 
     stack = layers(tag)
-    row.notes.append(f"kit side: {described}; {len(stack.layers)} history entries, base "
-                     f"{stack.base_image}; {len(bench.api.images())} images on the engine")
+    row.notes.append(
+        f"kit side: {described}; {len(stack.layers)} history entries, base "
+        f"{stack.base_image}; {len(bench.api.images())} images on the engine"
+    )
     return row
 
 
@@ -518,18 +642,30 @@ def machine(bench: Bench) -> list[str]:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     info = engine_info()
     engine_details = bench.client.info()
-    cli_version = subprocess.run([bench.cli, "version", "--format", "{{.Client.Version}}"],
-                                 capture_output=True, text=True, check=False).stdout.strip()
+    cli_version = subprocess.run(
+        [bench.cli, "version", "--format", "{{.Client.Version}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     buildkit = buildkit_unavailable() or _buildkit_description()
     return [
-        f"machine: {os.cpu_count()} CPUs ({cpu_model}), {memory} memory, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
-        f"engine: Docker Engine {info['version']} (API {info['api']}), storage "
-        f"{engine_details.get('Driver', '?')}, {engine_details.get('Images', '?')} images",
-        f"reference CLI: {bench.cli} {cli_version} (DOCKER_BUILDKIT=0 for classic, "
-        "=1 --progress=plain for BuildKit)",
-        "builders: classic = docker SDK APIClient.build(decode=True) in-process; "
-        f"buildkit = {buildkit}",
+        (
+            f"machine: {os.cpu_count()} CPUs ({cpu_model}), {memory} memory, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+        ),
+        (
+            f"engine: Docker Engine {info['version']} (API {info['api']}), storage "
+            f"{engine_details.get('Driver', '?')}, {engine_details.get('Images', '?')} images"
+        ),
+        (
+            f"reference CLI: {bench.cli} {cli_version} (DOCKER_BUILDKIT=0 for classic, "
+            "=1 --progress=plain for BuildKit)"
+        ),
+        (
+            "builders: classic = docker SDK APIClient.build(decode=True) in-process; "
+            f"buildkit = {buildkit}"
+        ),
         f"load average at start: {_loadavg()} (a shared machine: numbers are noisy)",
     ]
 
@@ -550,7 +686,7 @@ def _loadavg() -> str:
 
 # ---------------------------------------------------------------- main
 def _interrupt_on_sigterm() -> None:
-    def handler(signum: int, frame: object) -> None:
+    def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
@@ -564,22 +700,40 @@ def bench_session(bench: Bench) -> Iterator[Bench]:
         # also on Ctrl-C / SIGTERM: nothing this run built may stay on the shared engine
         with contextlib.suppress(KeyboardInterrupt):
             removed = bench.cleanup()
-            print(f"removed {removed} benchmark image(s) labelled {BENCH_LABEL}={bench.run_id}",
-                  file=sys.stderr)
+            print(
+                f"removed {removed} benchmark image(s) labelled {BENCH_LABEL}={bench.run_id}",
+                file=sys.stderr,
+            )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true",
-                        help="each figure once with tiny sizes (keeps the code from rotting)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="each figure once with tiny sizes (keeps the code from rotting)",
+    )
     parser.add_argument("--pairs", type=int, default=5, help="A/B pairs per figure (5)")
     parser.add_argument("--cli", default=DEFAULT_CLI, help=f"docker CLI ({DEFAULT_CLI})")
-    parser.add_argument("--only", action="append", default=[], metavar="ROW",
-                        help="run only these rows (1-7); repeatable")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ROW",
+        help="run only these rows (1-7); repeatable",
+    )
     parser.add_argument("--run-id", default=None, help="label value for this run's images")
-    parser.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
-                        help="one more label on every image (tests pass their test label)")
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one more label on every image (tests pass their test label)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args(argv)
     if args.pairs < 1:
@@ -610,8 +764,11 @@ def main(argv: list[str] | None = None) -> int:
     with bench_session(bench):
         header = machine(bench)
         print("\n".join(header), flush=True)
-        mode = "smoke (tiny sizes, one pair, no warm-up)" if args.smoke else (
-            f"{sizes.pairs} pairs after a warm-up, measured alternately")
+        mode = (
+            "smoke (tiny sizes, one pair, no warm-up)"
+            if args.smoke
+            else (f"{sizes.pairs} pairs after a warm-up, measured alternately")
+        )
         print(f"run {bench.run_id}: {mode}\n", flush=True)
         for numbers, figure in figures:
             if wanted and not numbers & wanted:
@@ -620,8 +777,11 @@ def main(argv: list[str] | None = None) -> int:
             made = figure()
             rows += made
             for row in made:
-                print(f"  row {row.number} done ({time.perf_counter() - started:.0f} s)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  row {row.number} done ({time.perf_counter() - started:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
         print(table(rows))
         print()
         for row in rows:
@@ -629,9 +789,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{row.number}] {note}")
         print(f"load average at end: {_loadavg()}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": header, "run": bench.run_id,
-                                         "rows": [r.as_json() for r in rows]}, indent=2),
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {"machine": header, "run": bench.run_id, "rows": [r.as_json() for r in rows]},
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -148,8 +148,12 @@ class BuildLog:
 
     def __init__(self, tail_lines: int = 200) -> None:
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the result
-            mode="w+", encoding="utf-8", prefix="layerlab-build-", suffix=".log", delete=True
+            # write-only: text() reads the path back, and a "w+" file resets its decoder
+            # on every write (a Python call per log line)
+            mode="w", encoding="utf-8", prefix="layerlab-build-", suffix=".log", delete=True
         )
+        # the file object itself: NamedTemporaryFile wraps every method call in Python
+        self._write = self._file.file.write
         self.tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
         self.lines = 0
 
@@ -159,7 +163,7 @@ class BuildLog:
         return Path(self._file.name)
 
     def write(self, line: str) -> None:
-        self._file.write(line + "\n")
+        self._write(line + "\n")
         self.tail.append(line)
         self.lines += 1
 
@@ -297,7 +301,11 @@ class BuildRecorder:
         self._current = None
 
     def _find(self, number: int, stage: str = "") -> BuildStep | None:
-        for step in reversed(self.result.steps):
+        # output lines come in runs for the same step: check the newest step first, cheaply
+        steps = self.result.steps
+        if steps and steps[-1].number == number and steps[-1].stage == stage:
+            return steps[-1]
+        for step in reversed(steps):
             if step.number == number and step.stage == stage:
                 return step
         return None
@@ -305,6 +313,16 @@ class BuildRecorder:
     def handle(self, event: BuildEvent) -> None:  # noqa: C901, PLR0912, PLR0915 - a case per event
         result = self.result
         step: BuildStep | None
+        if type(event) is StepOutput:
+            # a chatty RUN sends this one 100,000 times: skip the match below for it
+            step = self._find(event.number, event.stage)
+            if step is not None:
+                step.tail.append(event.line)
+                step.output_lines += 1
+            result.log_store.write(event.line)
+            for listener in self.listeners:
+                listener(event, result)
+            return
         match event:
             case StepStarted(number, total, instruction, is_base, stage):
                 # Classic builds run steps one after another: a new step ends the previous.

@@ -116,9 +116,9 @@ def connect(*, timeout: int = 60) -> docker.DockerClient:
 
 def forget_clients() -> None:
     """Drop cached clients (after DOCKER_HOST changes, or when the engine restarted)."""
+    # Only forget them: code may still hold one (closing it under its feet would turn the
+    # next call into a "connection lost"); the garbage collector closes them.
     with _lock:
-        for client in _clients.values():
-            client.close()
         _clients.clear()
 
 

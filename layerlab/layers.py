@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
 _NOP = re.compile(r"^#\(nop\)\s*")
 _BUILDKIT_SUFFIX = re.compile(r"\s*# buildkit$")
-_KIT_LABEL = re.compile(r"^LABEL org\.layerlab\.(kit|session|owner|test)=")
+_KIT_LABEL = re.compile(r"^LABEL org\.layerlab\.(kit|session|owner|test|lab)=")
 _METADATA = frozenset(
     {
         "CMD",
@@ -169,6 +169,20 @@ def find_base(
     return best[1] if best else None
 
 
+def _base_in_history(history: Sequence[dict[str, Any]]) -> tuple[str, int] | None:
+    """The nearest tagged image below the top of ``history``, and its position there.
+
+    The classic builder links an image to its parents, so ``docker history`` already names
+    the local image a build started FROM (its ``Tags``): no need to ask the engine about
+    every other image. BuildKit images list their parents as ``<missing>``: None then.
+    """
+    for position, entry in enumerate(history[1:], start=1):
+        tags = [tag for tag in entry.get("Tags") or () if tag != "<none>:<none>"]
+        if tags:
+            return tags[0], position
+    return None
+
+
 def _kit_build_for(image_id: str) -> Any:
     """The most recent build of this session that produced ``image_id``, if any."""
     from layerlab import api
@@ -188,7 +202,7 @@ def layers(
 ) -> LayerStack:
     """The layers of ``image`` (newest first). ``base`` names the FROM image when known;
     otherwise the kit looks for the local image it was built on."""
-    from layerlab import names  # noqa: PLC0415
+    from layerlab import names
 
     image = names.resolve(image)
     if base is not None:
@@ -203,10 +217,16 @@ def layers(
         if instructions is None:
             last_from = max(i for i, ins in enumerate(parsed.instructions) if ins.keyword == "FROM")
             instructions = [ins.text for ins in parsed.instructions[last_from + 1 :]]
-    base_name = base or find_base(image, history)
     base_history: list[dict[str, Any]] = []
-    if base_name:
-        base_history = list(_client().api.history(base_name))
+    in_history = _base_in_history(history)
+    if in_history is not None and (base is None or base == in_history[0]):
+        # the base's own entries are the bottom of this image's history: no more requests
+        base_name: str | None = in_history[0]
+        base_history = history[in_history[1] :]
+    else:
+        base_name = base or find_base(image, history)
+        if base_name:
+            base_history = list(_client().api.history(base_name))
     if not show_kit_labels:
         # the classic builder stores the kit's own labels as LABEL entries: bookkeeping
         history = [entry for entry in history if not _is_kit_label(entry)]

@@ -21,7 +21,7 @@ _REGISTRY_HOST = re.compile(r"^[^/]*[.:][^/]*$|^localhost$")
 
 def namespace() -> str:
     """The namespace in force: the setting, else the JupyterHub user, else none ("")."""
-    from layerlab.config import settings  # noqa: PLC0415 - avoids an import cycle
+    from layerlab.config import settings  # here, not at the top: avoids an import cycle
 
     configured = settings().namespace
     if configured:
@@ -65,9 +65,9 @@ def resolve(name: str) -> str:
     engine_name = to_engine(name)
     if engine_name == name:
         return name
-    from docker.errors import ImageNotFound  # noqa: PLC0415
+    from docker.errors import ImageNotFound
 
-    from layerlab.engine import connect  # noqa: PLC0415
+    from layerlab.engine import connect
 
     try:
         api: Any = connect().api  # docker's stubs leave inspect_image untyped

@@ -100,7 +100,15 @@ class TextProgress:
             self.stream.flush()
             self._last_flush = now
 
-    def __call__(self, event: BuildEvent, result: BuildResult) -> None:
+    def __call__(self, event: BuildEvent, result: BuildResult) -> None:  # noqa: C901
+        if type(event) is StepOutput:
+            # the event a chatty RUN sends 100,000 times: the cheapest path first
+            if not self.quiet:
+                shown = self._shown.get(event.number, 0)
+                if shown < self.max_step_lines:
+                    self._print(f"    {event.line}")
+                self._shown[event.number] = shown + 1
+            return
         if isinstance(event, BuildDone):
             self._done(event.result)
             return

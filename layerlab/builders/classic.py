@@ -38,6 +38,18 @@ _STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")  # Docker | Podman (b
 _ARROW = re.compile(r"^ ?-{2,3}> (.*)$")
 _LAYER_ID = re.compile(r"^[0-9a-f]{12,64}$")
 _RUNNING_IN = re.compile(r"^Running in ([0-9a-f]+)$")
+#: how the lines the engine itself writes start (Docker's and Podman's); any other line
+#: is a step's own output, by far the most common kind, so it skips the regexes
+_ENGINE_LINES = (
+    "Step ",
+    "STEP ",
+    " ---> ",
+    " --> ",
+    "--> ",
+    "Removing intermediate container",
+    "Successfully built",
+    "Successfully tagged",
+)
 
 
 class ClassicStreamParser:
@@ -90,6 +102,8 @@ class ClassicStreamParser:
         return self._line(line)
 
     def _line(self, line: str) -> list[BuildEvent]:  # noqa: PLR0911 - one return per line kind
+        if self.step is not None and not line.startswith(_ENGINE_LINES):
+            return [StepOutput(self.step, line)]
         step_match = _STEP.match(line)
         if step_match:
             number, total, instruction = step_match.groups()

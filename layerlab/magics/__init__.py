@@ -8,6 +8,8 @@ from typing import Any
 def register(ipython: Any) -> None:
     from layerlab import config
     from layerlab.magics.build import BuildMagics
+    from layerlab.magics.classroom import ClassroomMagics
+    from layerlab.magics.docker import DockerMagics
     from layerlab.magics.dockerfile import DockerfileMagics
     from layerlab.magics.images import ImageMagics
 
@@ -17,5 +19,5 @@ def register(ipython: Any) -> None:
         c for c in ipython.configurables if not isinstance(c, config.Layerlab)
     ]
     ipython.configurables.append(settings)
-    for magics in (DockerfileMagics, BuildMagics, ImageMagics):
+    for magics in (DockerfileMagics, BuildMagics, ImageMagics, DockerMagics, ClassroomMagics):
         ipython.register_magics(magics(ipython))

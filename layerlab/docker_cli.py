@@ -1,0 +1,885 @@
+"""Running, publishing and cleaning up, like the docker CLI, through the engine's API.
+
+These are the operations behind ``%docker``: plain functions a script or a test can call
+without IPython and without a ``docker`` binary. Everything they create carries the
+kit's labels, and the prune commands only touch what the kit made for this user: a
+classroom engine is shared, and one learner's prune must not delete another's images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from layerlab import i18n
+from layerlab.config import settings
+from layerlab.context import human_size
+from layerlab.engine import LABEL_KIT, LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner
+from layerlab.engine import kit_labels as engine_kit_labels
+from layerlab.errors import EngineError, LayerlabError
+from layerlab.i18n import t
+from layerlab.views import Table
+
+i18n.register(
+    {
+        "docker.bad_publish": {
+            "en": "-p {spec!r}: write HOST_PORT:CONTAINER_PORT (e.g. -p 5001:5000), optionally "
+            "with an address first (127.0.0.1:5001:5000) or /udp after",
+            "fr": "-p {spec!r} : écrivez PORT_HOTE:PORT_CONTENEUR (par ex. -p 5001:5000), "
+            "éventuellement précédé d'une adresse (127.0.0.1:5001:5000) ou suivi de /udp",
+        },
+        "docker.bad_env": {
+            "en": "-e {spec!r}: write NAME=value",
+            "fr": "-e {spec!r} : écrivez NOM=valeur",
+        },
+        "docker.no_container": {
+            "en": "no container {name!r} on this engine. List them with %docker ps -a",
+            "fr": "aucun conteneur {name!r} sur ce moteur. Listez-les avec %docker ps -a",
+        },
+        "docker.name_in_use": {
+            "en": "a container named {name!r} already exists. Remove it with %docker rm -f {name}, "
+            "or choose another --name",
+            "fr": "un conteneur nommé {name!r} existe déjà. Supprimez-le avec "
+            "%docker rm -f {name}, ou choisissez un autre --name",
+        },
+        "docker.port_busy": {
+            "en": "port {port} is already in use on this machine. Stop the container that holds "
+            "it (%docker ps), or publish another port (-p {next_port}:...)",
+            "fr": "le port {port} est déjà utilisé sur cette machine. Arrêtez le conteneur qui "
+            "l'occupe (%docker ps), ou publiez un autre port (-p {next_port}:...)",
+        },
+        "docker.image_in_use": {
+            "en": "image {image!r} is used by a container. Remove the container first "
+            "(%docker rm -f NAME), or force with %docker rmi -f {image}",
+            "fr": "l'image {image!r} est utilisée par un conteneur. Supprimez d'abord le "
+            "conteneur (%docker rm -f NOM), ou forcez avec %docker rmi -f {image}",
+        },
+        "docker.registry_unreachable": {
+            "en": "no registry answers at {registry}. Offline, start the local one "
+            "(scripts/provision.sh); online, check the name (docker.io/<user>/...)",
+            "fr": "aucun registre ne répond à {registry}. Hors ligne, démarrez le registre local "
+            "(scripts/provision.sh) ; en ligne, vérifiez le nom (docker.io/<utilisateur>/...)",
+        },
+        "docker.push_denied": {
+            "en": "the registry refused {reference}: you are not logged in, or the name is not "
+            "yours. On Docker Hub, name it <your-user>/... and log in first",
+            "fr": "le registre a refusé {reference} : vous n'êtes pas connecté, ou ce nom ne vous "
+            "appartient pas. Sur Docker Hub, nommez-la <votre-utilisateur>/... et "
+            "connectez-vous d'abord",
+        },
+        "docker.not_local": {
+            "en": "there is no image {reference!r} on this engine to push. Tag one first: "
+            "%docker tag IMAGE {reference}",
+            "fr": "aucune image {reference!r} sur ce moteur à publier. Étiquetez-en une "
+            "d'abord : %docker tag IMAGE {reference}",
+        },
+        "docker.pull_failed": {
+            "en": "could not pull {reference}: {reason}. Offline, only images in the local "
+            "registry ({registry}) can be pulled",
+            "fr": "impossible de télécharger {reference} : {reason}. Hors ligne, seules les "
+            "images du registre local ({registry}) sont disponibles",
+        },
+        "docker.registry_local_only": {
+            "en": "{repository}: the kit only deletes from a registry on this machine "
+            "(127.0.0.1:PORT/NAME)",
+            "fr": "{repository} : le kit ne supprime que dans un registre de cette machine "
+            "(127.0.0.1:PORT/NOM)",
+        },
+        "docker.engine_said": {
+            "en": "the engine refused: {reason}",
+            "fr": "le moteur a refusé : {reason}",
+        },
+        "docker.started": {
+            "en": "Started {name} ({short_id}) from {image}{ports}",
+            "fr": "Conteneur {name} ({short_id}) démarré depuis {image}{ports}",
+        },
+        "docker.exited": {
+            "en": "{name} ({short_id}) exited with code {code}",
+            "fr": "{name} ({short_id}) s'est terminé avec le code {code}",
+        },
+        "docker.push_summary": {
+            "en": "Pushed {reference}: {pushed} new layer(s) sent, {existing} already in the "
+            "registry{mounted} (digest {digest})",
+            "fr": "{reference} publiée : {pushed} couche(s) nouvelle(s) envoyée(s), {existing} "
+            "déjà dans le registre{mounted} (empreinte {digest})",
+        },
+        "docker.push_mounted": {
+            "en": ", {count} mounted from another repository",
+            "fr": ", {count} reprise(s) d'un autre dépôt",
+        },
+        "docker.pull_summary": {
+            "en": "Pulled {reference} (digest {digest})",
+            "fr": "{reference} téléchargée (empreinte {digest})",
+        },
+        "docker.pruned": {
+            "en": "Removed {count} {what} made by layerlab for {owner}; {space} reclaimed",
+            "fr": "{count} {what} créé(e)s par layerlab pour {owner} supprimé(e)s ; "
+            "{space} récupérés",
+        },
+        "docker.what_images": {"en": "image(s)", "fr": "image(s)"},
+        "docker.what_containers": {"en": "container(s)", "fr": "conteneur(s)"},
+        "docker.prune_scope": {
+            "en": "(unlike the docker CLI, layerlab prunes only what it made for you: the engine "
+            "may be shared)",
+            "fr": "(contrairement à la CLI docker, layerlab ne nettoie que ce qu'il a créé pour "
+            "vous : le moteur est peut-être partagé)",
+        },
+        "docker.removed": {
+            "en": "Removed {count} container(s) and {images} image(s)",
+            "fr": "{count} conteneur(s) et {images} image(s) supprimé(s)",
+        },
+    }
+)
+
+
+# ---------------------------------------------------------------- value types
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """One ``-p`` option: which container port to publish, and where on the host."""
+
+    container_port: int
+    protocol: str = "tcp"
+    #: None: the engine picks a free port (``-p 5000``)
+    host_port: int | None = None
+    #: loopback unless the learner names an address: a lab app should not face the network
+    host_ip: str = "127.0.0.1"
+
+    @property
+    def key(self) -> str:
+        return f"{self.container_port}/{self.protocol}"
+
+    def __str__(self) -> str:
+        host = "" if self.host_port is None else str(self.host_port)
+        return f"{self.host_ip}:{host}->{self.key}"
+
+
+_PUBLISH = re.compile(
+    r"^(?:(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|localhost):)?(?P<host>\d*):)?"
+    r"(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
+)
+
+
+def parse_publish(spec: str) -> PortSpec:
+    """``5001:5000`` → host 127.0.0.1:5001 to container 5000/tcp (also ``IP:HOST:C``,
+    ``IP::C``, ``C``, ``…/udp``)."""
+    match = _PUBLISH.match(spec.strip())
+    if match is None:
+        raise LayerlabError(t("docker.bad_publish", spec=spec))
+    container_port = int(match["container"])
+    host_port = int(match["host"]) if match["host"] else None
+    for port in (container_port, host_port):
+        if port is not None and not 0 < port < 65536:
+            raise LayerlabError(t("docker.bad_publish", spec=spec))
+    ip = match["ip"] or "127.0.0.1"
+    return PortSpec(
+        container_port=container_port,
+        protocol=match["proto"] or "tcp",
+        host_port=host_port,
+        host_ip="127.0.0.1" if ip == "localhost" else ip,
+    )
+
+
+def parse_env(pairs: Sequence[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not key or not sep:
+            raise LayerlabError(t("docker.bad_env", spec=pair))
+        env[key] = value
+    return env
+
+
+def split_reference(reference: str) -> tuple[str, str]:
+    """``127.0.0.1:5000/app:v2`` → (``127.0.0.1:5000/app``, ``v2``); no tag → ``latest``."""
+    if "@" in reference:
+        repository, _, digest = reference.partition("@")
+        return repository, digest
+    slash = reference.rfind("/")
+    colon = reference.rfind(":")
+    if colon > slash:
+        return reference[:colon], reference[colon + 1 :]
+    return reference, "latest"
+
+
+def short(identifier: str) -> str:
+    return identifier.removeprefix("sha256:")[:12]
+
+
+@dataclass
+class ContainerRun:
+    """A container started by :func:`run` (and, without ``-d``, what it printed)."""
+
+    id: str
+    name: str
+    image: str
+    #: published ports as the engine bound them: container "5000/tcp" → (host ip, host port)
+    ports: dict[str, tuple[str, int]] = field(default_factory=dict)
+    exit_code: int | None = None
+    output: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        return short(self.id)
+
+    def host_port(self, container_port: int | str) -> int | None:
+        """The host port a container port was published on (``run.host_port(5000)``)."""
+        key = str(container_port) if "/" in str(container_port) else f"{container_port}/tcp"
+        binding = self.ports.get(key)
+        return binding[1] if binding else None
+
+    def __str__(self) -> str:
+        if self.exit_code is not None:
+            return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
+        ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
+        return t(
+            "docker.started",
+            name=self.name,
+            short_id=self.short_id,
+            image=self.image,
+            ports=f": {ports}" if ports else "",
+        )
+
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
+        printer.text(str(self))
+
+
+#: Final per-layer states of a push, in the engine's own words.
+PUSHED = "Pushed"
+EXISTS = "Layer already exists"
+MOUNTED = "Mounted from"
+
+
+@dataclass
+class PushSummary:
+    """What a push did, layer by layer (``pushed``/``existing``/``mounted`` hold layer ids)."""
+
+    reference: str
+    pushed: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    mounted: list[str] = field(default_factory=list)
+    digest: str | None = None
+    size: int | None = None
+    error: str | None = None
+
+    @property
+    def layers(self) -> int:
+        return len(self.pushed) + len(self.existing) + len(self.mounted)
+
+    @property
+    def already_present(self) -> int:
+        """Layers the registry did not need again (already there, or mounted)."""
+        return len(self.existing) + len(self.mounted)
+
+    def __str__(self) -> str:
+        mounted = t("docker.push_mounted", count=len(self.mounted)) if self.mounted else ""
+        return t(
+            "docker.push_summary",
+            reference=self.reference,
+            pushed=len(self.pushed),
+            existing=len(self.existing),
+            mounted=mounted,
+            digest=short(self.digest or "-"),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<PushSummary {self.reference} pushed={len(self.pushed)} "
+            f"existing={len(self.existing)} mounted={len(self.mounted)}>"
+        )
+
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
+        printer.text(str(self))
+
+
+@dataclass(frozen=True, slots=True)
+class PruneSummary:
+    what: str  # "images" | "containers"
+    removed: tuple[str, ...]
+    space_bytes: int
+
+    def __str__(self) -> str:
+        return t(
+            "docker.pruned",
+            count=len(self.removed),
+            what=t(f"docker.what_{self.what}"),
+            owner=owner(),
+            space=human_size(self.space_bytes),
+        )
+
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
+        printer.text(str(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Leftovers:
+    """Containers and images carrying some labels (what a lab or a session made)."""
+
+    containers: tuple[str, ...]
+    images: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.containers or self.images)
+
+
+# ---------------------------------------------------------------- engine errors
+_NO_SUCH_CONTAINER = re.compile(r"No such container: ?(\S+)", re.IGNORECASE)
+_NAME_IN_USE = re.compile(r'container name "/?([^"]+)" is already in use', re.IGNORECASE)
+_PORT_BUSY = re.compile(
+    r"(?:Bind for \S*?:(\d+) failed: port is already allocated"
+    r"|listen tcp4? \S*?:(\d+): bind: address already in use)",
+    re.IGNORECASE,
+)
+_IMAGE_IN_USE = re.compile(
+    r"(image is being used by (running|stopped) container"
+    r"|container \S+ is using its referenced image)",
+    re.IGNORECASE,
+)
+_UNREACHABLE = re.compile(
+    r"connection refused|no such host|dial tcp|i/o timeout"
+    r"|server gave HTTP response to HTTPS client",
+    re.IGNORECASE,
+)
+_DENIED = re.compile(r"denied|unauthorized|authentication required", re.IGNORECASE)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else "?"
+
+
+def _explanation(exc: BaseException) -> str:
+    explanation = getattr(exc, "explanation", None)
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode("utf-8", "replace")
+    return str(explanation or exc)
+
+
+def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> EngineError:
+    """One learner-sized line for an engine refusal (docker-py's errors carry pages)."""
+    from docker.errors import ImageNotFound, NotFound
+
+    text = _explanation(exc)
+    if isinstance(exc, ImageNotFound) or (
+        isinstance(exc, NotFound) and "image" in text.lower() and "container" not in text.lower()
+    ):
+        return EngineError(t("engine.no_such_image", image=image or name))
+    match = _NO_SUCH_CONTAINER.search(text)
+    if match or isinstance(exc, NotFound):
+        return EngineError(t("docker.no_container", name=name or (match[1] if match else "?")))
+    match = _NAME_IN_USE.search(text)
+    if match:
+        return EngineError(t("docker.name_in_use", name=match[1]))
+    match = _PORT_BUSY.search(text)
+    if match:
+        port = int(match[1] or match[2])
+        return EngineError(t("docker.port_busy", port=port, next_port=port + 1))
+    if _IMAGE_IN_USE.search(text):
+        return EngineError(t("docker.image_in_use", image=image or name))
+    return EngineError(t("docker.engine_said", reason=_first_line(text)))
+
+
+def _api() -> Any:
+    return connect().api
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    from docker.errors import APIError, DockerException
+
+    return (APIError, DockerException)
+
+
+def kit_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The labels of everything this module creates: the kit's, the configured extra
+    labels (a classroom's or a test run's), then the caller's."""
+    return engine_kit_labels({**settings().extra_labels, **(extra or {})})
+
+
+def scope_filters() -> list[str]:
+    """Label filters (ANDed by the engine) naming what the kit made for this user."""
+    return [
+        f"{LABEL_KIT}=layerlab",
+        f"{LABEL_OWNER}={owner()}",
+        *(f"{key}={value}" for key, value in settings().extra_labels.items()),
+    ]
+
+
+# ---------------------------------------------------------------- containers
+def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
+    ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    found: dict[str, tuple[str, int]] = {}
+    for key, bindings in ports.items():
+        for binding in bindings or []:
+            found.setdefault(key, (str(binding.get("HostIp", "")), int(binding["HostPort"])))
+    return found
+
+
+def _container_name(attrs: Mapping[str, Any]) -> str:
+    return str(attrs.get("Name", "")).lstrip("/")
+
+
+def run(
+    image: str,
+    command: Sequence[str] | None = None,
+    *,
+    name: str | None = None,
+    detach: bool = True,
+    publish: Iterable[str | PortSpec] = (),
+    env: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    remove: bool = False,
+    init: bool = False,
+) -> ContainerRun:
+    """Create and start a container, like ``docker run``.
+
+    Ports are published only as given (``publish=["5001:5000"]``), on 127.0.0.1 unless
+    an address is named. With ``detach=False`` the call waits for the container to
+    exit and returns its output (and removes it when ``remove``).
+    """
+    specs = [spec if isinstance(spec, PortSpec) else parse_publish(spec) for spec in publish]
+    api = _api()
+    port_bindings: dict[str, list[tuple[str, int | None]]] = {}
+    for spec in specs:
+        port_bindings.setdefault(spec.key, []).append((spec.host_ip, spec.host_port))
+    host_config = api.create_host_config(
+        port_bindings={
+            key: value if len(value) > 1 else value[0] for key, value in port_bindings.items()
+        }
+        or None,
+        init=init or None,
+    )
+    try:
+        created = api.create_container(
+            image,
+            command=list(command) if command else None,
+            name=name,
+            detach=detach,
+            ports=[(spec.container_port, spec.protocol) for spec in specs] or None,
+            environment=dict(env or {}) or None,
+            labels=kit_labels(labels),
+            host_config=host_config,
+        )
+    except _errors() as exc:
+        raise engine_error(exc, name=name or "", image=image) from None
+    container_id = str(created["Id"])
+    try:
+        api.start(container_id)
+        attrs = api.inspect_container(container_id)
+    except _errors() as exc:
+        # a container that could not start (port taken...) is useless: do not leave it
+        _remove_quietly(api, container_id)
+        raise engine_error(exc, name=name or "", image=image) from None
+    started = ContainerRun(
+        id=container_id, name=_container_name(attrs), image=image, ports=_bindings(attrs)
+    )
+    if detach:
+        return started
+    try:
+        outcome = api.wait(container_id)
+        started.exit_code = int(outcome.get("StatusCode", -1))
+        started.output = api.logs(container_id).decode("utf-8", "replace")
+    finally:
+        if remove:
+            _remove_quietly(api, container_id)
+    return started
+
+
+def _remove_quietly(api: Any, container_id: str) -> None:
+    try:
+        api.remove_container(container_id, force=True)
+    except _errors():
+        pass  # already gone
+
+
+def _format_ports(ports: Sequence[Mapping[str, Any]]) -> str:
+    shown = []
+    for port in sorted(ports, key=lambda p: (p.get("PrivatePort", 0), p.get("PublicPort", 0))):
+        inside = f"{port.get('PrivatePort')}/{port.get('Type', 'tcp')}"
+        if port.get("PublicPort"):
+            shown.append(f"{port.get('IP', '')}:{port['PublicPort']}->{inside}")
+        else:
+            shown.append(inside)
+    return ", ".join(dict.fromkeys(shown))
+
+
+def ps(
+    *, all_containers: bool = False, mine: bool = False, labels: Mapping[str, str] | None = None
+) -> Table:
+    """Containers, like ``docker ps`` (``all_containers``: stopped ones too; ``mine``:
+    only those the kit started for you). Records hold id, name, image, state, ports, labels."""
+    filters: dict[str, Any] = {}
+    wanted = [f"{key}={value}" for key, value in (labels or {}).items()]
+    if mine:
+        wanted += [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={owner()}"]
+    if wanted:
+        filters["label"] = wanted
+    try:
+        summaries = _api().containers(all=all_containers, filters=filters or None)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    rows: list[list[str]] = []
+    records: list[dict[str, Any]] = []
+    for summary in summaries:
+        name = ",".join(n.lstrip("/") for n in summary.get("Names") or [])
+        command = str(summary.get("Command", ""))
+        command = command if len(command) <= 22 else command[:19] + "..."
+        ports = _format_ports(summary.get("Ports") or [])
+        rows.append(
+            [
+                short(str(summary["Id"])),
+                str(summary.get("Image", "")),
+                f'"{command}"',
+                str(summary.get("Status", "")),
+                ports,
+                name,
+            ]
+        )
+        records.append(
+            {
+                "id": summary["Id"],
+                "name": name,
+                "image": summary.get("Image"),
+                "state": summary.get("State"),
+                "status": summary.get("Status"),
+                "ports": ports,
+                "labels": summary.get("Labels") or {},
+            }
+        )
+    return Table(["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "PORTS", "NAMES"], rows, records)
+
+
+def logs(name: str, *, tail: int | None = None) -> str:
+    """What a container printed (stdout and stderr), like ``docker logs``."""
+    try:
+        raw = _api().logs(name, tail=tail if tail is not None else "all")
+    except _errors() as exc:
+        raise engine_error(exc, name=name) from None
+    return bytes(raw).decode("utf-8", "replace")
+
+
+def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
+    """Stop containers (SIGTERM, then SIGKILL after ``timeout`` seconds).
+
+    Several containers stop at the same time, as with the CLI: an app that ignores
+    SIGTERM costs ``timeout`` seconds once, not once per container."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    targets = [names] if isinstance(names, str) else list(names)
+    api = _api()
+
+    def stop_one(name: str) -> BaseException | None:
+        try:
+            api.stop(name, timeout=timeout)
+        except _errors() as exc:
+            return exc
+        return None
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
+        outcomes = list(pool.map(stop_one, targets))
+    for name, outcome in zip(targets, outcomes, strict=True):
+        if outcome is not None:
+            raise engine_error(outcome, name=name) from None
+    return targets
+
+
+def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
+    """Remove containers (``force``: stop running ones first), like ``docker rm``."""
+    removed = []
+    for name in [names] if isinstance(names, str) else names:
+        try:
+            _api().remove_container(name, force=force)
+        except _errors() as exc:
+            raise engine_error(exc, name=name) from None
+        removed.append(name)
+    return removed
+
+
+def container_prune() -> PruneSummary:
+    """Remove the stopped containers the kit made for this user."""
+    try:
+        answer = _api().prune_containers(filters={"label": scope_filters()})
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    return PruneSummary(
+        "containers",
+        tuple(answer.get("ContainersDeleted") or ()),
+        int(answer.get("SpaceReclaimed") or 0),
+    )
+
+
+# ---------------------------------------------------------------- images
+def tag(source: str, target: str) -> str:
+    """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
+    repository, version = split_reference(target)
+    try:
+        _api().tag(source, repository, version)
+    except _errors() as exc:
+        raise engine_error(exc, image=source) from None
+    return f"{repository}:{version}"
+
+
+def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
+    """Remove image names (and the image once its last name goes), like ``docker rmi``.
+
+    Returns the engine's ``Untagged: …`` / ``Deleted: …`` lines."""
+    lines = []
+    for name in [names] if isinstance(names, str) else names:
+        try:
+            answer = _api().remove_image(name, force=force)
+        except _errors() as exc:
+            raise engine_error(exc, image=name) from None
+        for entry in answer or []:
+            for key, value in entry.items():
+                lines.append(f"{key}: {value}")
+    return lines
+
+
+def image_prune(*, all_images: bool = False) -> PruneSummary:
+    """Remove the kit's unused images for this user: dangling ones (left nameless by a
+    rebuild), or with ``all_images`` every one no container uses."""
+    filters: dict[str, Any] = {"label": scope_filters()}
+    if not all_images:
+        filters["dangling"] = True
+    try:
+        answer = _api().prune_images(filters=filters)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    deleted = tuple(
+        str(entry.get("Deleted"))
+        for entry in answer.get("ImagesDeleted") or ()
+        if entry.get("Deleted")
+    )
+    return PruneSummary("images", deleted, int(answer.get("SpaceReclaimed") or 0))
+
+
+def summarize_push(
+    reference: str,
+    events: Iterable[Mapping[str, Any]],
+    on_layer: Callable[[str, str], None] | None = None,
+) -> PushSummary:
+    """Fold the engine's push stream into a ``PushSummary``; ``on_layer(id, status)`` is
+    called once per layer when it reaches its final state."""
+    summary = PushSummary(reference)
+    final: dict[str, str] = {}
+    for event in events:
+        if event.get("error") or event.get("errorDetail"):
+            detail = event.get("errorDetail") or {}
+            summary.error = str(detail.get("message") or event.get("error"))
+            break
+        aux = event.get("aux")
+        if isinstance(aux, Mapping) and aux.get("Digest"):
+            summary.digest = str(aux["Digest"])
+            summary.size = int(aux.get("Size") or 0) or None
+            continue
+        status = str(event.get("status", ""))
+        layer = str(event.get("id", ""))
+        if not layer or layer in final:
+            continue
+        if status in (PUSHED, EXISTS) or status.startswith(MOUNTED):
+            final[layer] = status
+            if status == PUSHED:
+                summary.pushed.append(layer)
+            elif status == EXISTS:
+                summary.existing.append(layer)
+            else:
+                summary.mounted.append(layer)
+            if on_layer is not None:
+                on_layer(layer, status)
+    return summary
+
+
+def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) -> PushSummary:
+    """Send an image to its registry, like ``docker push``.
+
+    The registry is the first part of the name (``127.0.0.1:5000/app``); a name without
+    one goes to Docker Hub. Layers the registry already holds are not sent again.
+    """
+    repository, version = split_reference(reference)
+    full = f"{repository}:{version}"
+    api = _api()
+    try:
+        api.inspect_image(full)
+    except _errors():
+        raise EngineError(t("docker.not_local", reference=full)) from None
+    try:
+        stream = api.push(repository, tag=version, stream=True, decode=True)
+        summary = summarize_push(full, stream, on_layer)
+    except _errors() as exc:
+        raise _registry_error(full, _explanation(exc)) from None
+    if summary.error is not None:
+        raise _registry_error(full, summary.error)
+    return summary
+
+
+def _registry_of(reference: str) -> str:
+    first = reference.split("/", 1)[0]
+    if "/" in reference and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def _registry_error(reference: str, message: str) -> EngineError:
+    if _UNREACHABLE.search(message):
+        return EngineError(t("docker.registry_unreachable", registry=_registry_of(reference)))
+    if _DENIED.search(message):
+        return EngineError(t("docker.push_denied", reference=reference))
+    return EngineError(t("docker.engine_said", reason=_first_line(message)))
+
+
+def pull(reference: str) -> str:
+    """Fetch an image from its registry, like ``docker pull``; returns its digest."""
+    repository, version = split_reference(reference)
+    full = f"{repository}:{version}" if ":" not in version else f"{repository}@{version}"
+    digest = ""
+    try:
+        for event in _api().pull(repository, tag=version, stream=True, decode=True):
+            if event.get("error") or event.get("errorDetail"):
+                detail = event.get("errorDetail") or {}
+                raise EngineError(
+                    t(
+                        "docker.pull_failed",
+                        reference=full,
+                        reason=_first_line(str(detail.get("message") or event.get("error"))),
+                        registry=settings().registry,
+                    )
+                )
+            match = re.search(r"Digest: (sha256:[0-9a-f]+)", str(event.get("status", "")))
+            if match:
+                digest = match[1]
+    except _errors() as exc:
+        raise EngineError(
+            t(
+                "docker.pull_failed",
+                reference=full,
+                reason=_first_line(_explanation(exc)),
+                registry=settings().registry,
+            )
+        ) from None
+    return digest
+
+
+def in_registry(reference: str) -> str | None:
+    """The digest of ``reference`` in its registry, or None when the registry lacks it."""
+    try:
+        answer = _api().inspect_distribution(reference)
+    except _errors():
+        return None
+    return str((answer.get("Descriptor") or {}).get("digest") or "") or None
+
+
+_MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+
+
+def _registry_call(method: str, url: str) -> tuple[int, dict[str, str], bytes]:
+    import urllib.error
+    import urllib.request
+
+    # loopback only: registry_delete checks the host before calling
+    accept = {"Accept": ", ".join(_MANIFEST_TYPES)}
+    request = urllib.request.Request(url, method=method, headers=accept)  # noqa: S310 - loopback registry only (checked by the caller)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback registry only (checked by the caller)
+            return int(response.status), dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), dict(exc.headers), b""
+
+
+def registry_delete(repository: str) -> int:
+    """Delete every tag of ``repository`` from a local registry, and unlink its layers.
+
+    For the end of a lab on the offline registry, so the next run pushes its layers
+    again as a first run does. Only registries on this machine (127.x, localhost) are
+    touched; returns how many tags were deleted.
+    """
+    import json
+
+    registry, _, name = repository.partition("/")
+    host = registry.rsplit(":", 1)[0]
+    if not name or not (host.startswith("127.") or host == "localhost"):
+        raise LayerlabError(t("docker.registry_local_only", repository=repository))
+    base = f"http://{registry}/v2/{name}"
+    try:
+        status, _, body = _registry_call("GET", f"{base}/tags/list")
+    except OSError:
+        raise EngineError(t("docker.registry_unreachable", registry=registry)) from None
+    if status == 404:
+        return 0
+    tags = json.loads(body or b"{}").get("tags") or []
+    blobs: set[str] = set()
+    deleted = 0
+    for tag_name in tags:
+        status, headers, body = _registry_call("GET", f"{base}/manifests/{tag_name}")
+        digest = headers.get("Docker-Content-Digest")
+        if status != 200 or not digest:
+            continue
+        manifest = json.loads(body)
+        blobs.update(layer["digest"] for layer in manifest.get("layers") or [])
+        if manifest.get("config"):
+            blobs.add(manifest["config"]["digest"])
+        if _registry_call("DELETE", f"{base}/manifests/{digest}")[0] in (200, 202, 404):
+            deleted += 1
+    for blob in sorted(blobs):
+        # unlinks the layer from this repository only; other repositories keep theirs
+        _registry_call("DELETE", f"{base}/blobs/{blob}")
+    return deleted
+
+
+# ---------------------------------------------------------------- what a lab left behind
+def _label_filters(labels: Mapping[str, str] | None) -> list[str]:
+    chosen = labels if labels is not None else {LABEL_SESSION: SESSION_ID}
+    return [f"{key}={value}" for key, value in chosen.items()]
+
+
+def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
+    """Containers (running or not) and images carrying all ``labels`` (default: made by
+    this kernel's session)."""
+    filters = {"label": _label_filters(labels)}
+    api = _api()
+    try:
+        containers = api.containers(all=True, filters=filters)
+        image_list = api.images(filters=filters)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    names = tuple(
+        ",".join(n.lstrip("/") for n in c.get("Names") or []) or short(c["Id"]) for c in containers
+    )
+    images = tuple(
+        ", ".join(tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>")
+        or short(str(image["Id"]))
+        for image in image_list
+    )
+    return Leftovers(names, images)
+
+
+def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:
+    """Force-remove every container and image carrying all ``labels``; returns what went.
+
+    For a lab's first cell: a run that stopped half-way must not leave a container
+    holding the port or an image feeding the cache on the next run."""
+    from docker.errors import NotFound
+
+    found = leftovers(labels)
+    api = _api()
+    filters = {"label": _label_filters(labels)}
+    try:
+        for container in api.containers(all=True, filters=filters):
+            api.remove_container(container["Id"], force=True)
+        for image in api.images(filters=filters):
+            names = [n for n in image.get("RepoTags") or [] if n != "<none>:<none>"]
+            for name in [*names, image["Id"]]:
+                # an id may have gone with its last name already
+                with contextlib.suppress(NotFound):
+                    api.remove_image(name, force=True)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    return found
+
+
+def removed_message(found: Leftovers) -> str:
+    return t("docker.removed", count=len(found.containers), images=len(found.images))

@@ -1,0 +1,208 @@
+"""``layerlab.docker_cli`` and ``%docker`` against the real engine and local registry."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from layerlab import api, docker_cli
+from layerlab.config import settings
+from layerlab.engine import LABEL_SESSION, SESSION_ID
+from layerlab.errors import EngineError, LayerlabError
+from tests.conftest import BASE_IMAGE, TEST_LABEL, TEST_RUN, unique_tag
+
+pytestmark = pytest.mark.integration
+
+
+def _get(port: int, attempts: int = 60) -> str:
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                return str(response.read().decode())
+        except OSError:
+            time.sleep(0.25)
+    raise AssertionError(f"nothing answered on 127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="module")
+def web_image(tmp_path_factory: pytest.TempPathFactory, docker_client: Any) -> str:
+    """The seed app, built once for the module (test-labelled, removed at session end)."""
+    from layerlab import i18n
+    from tests.conftest import APP_PY, SEED_DOCKERFILE
+
+    context: Path = tmp_path_factory.mktemp("webapp")
+    (context / "app.py").write_text(APP_PY, encoding="utf-8")
+    (context / "Dockerfile").write_text(SEED_DOCKERFILE, encoding="utf-8")
+    config = settings()
+    config.extra_labels = {TEST_LABEL: TEST_RUN}
+    i18n.set_language("en")
+    tag = unique_tag("cli-web")
+    api.build(context, tags=[tag], builder="classic", notify=lambda _: None)
+    return tag
+
+
+@pytest.fixture
+def started(engine: Any, web_image: str) -> Iterator[docker_cli.ContainerRun]:
+    """A web container on a port the engine picks (parallel runs cannot collide)."""
+    run = docker_cli.run(web_image, name=unique_tag("web"), publish=["5000"])
+    yield run
+    if any(row["id"] == run.id for row in docker_cli.ps(all_containers=True)):
+        docker_cli.rm(run.id, force=True)
+
+
+def test_run_publishes_on_loopback_with_kit_labels(
+    started: docker_cli.ContainerRun, docker_client: Any
+) -> None:
+    port = started.host_port(5000)
+    assert port is not None
+    assert started.ports["5000/tcp"][0] == "127.0.0.1"
+    assert _get(port) == "hello world!"
+    labels = docker_client.containers.get(started.id).labels
+    assert labels[LABEL_SESSION] == SESSION_ID
+    assert labels[TEST_LABEL] == TEST_RUN  # the configured extra labels travel too
+    attrs = docker_client.api.inspect_container(started.id)
+    # only the port we asked for is published
+    assert list(attrs["HostConfig"]["PortBindings"]) == ["5000/tcp"]
+
+
+def test_ps_logs_stop_and_rm(started: docker_cli.ContainerRun) -> None:
+    port = started.host_port(5000)
+    assert port is not None
+    _get(port)
+    names = {row["name"]: row for row in docker_cli.ps(mine=True)}
+    assert names[started.name]["state"] == "running"
+    assert f"127.0.0.1:{port}->5000/tcp" in names[started.name]["ports"]
+    assert '"GET / HTTP/1.1" 200' in docker_cli.logs(started.name)
+    assert docker_cli.stop(started.name, timeout=1) == [started.name]
+    assert started.name not in {row["name"] for row in docker_cli.ps()}
+    stopped = {row["name"]: row for row in docker_cli.ps(all_containers=True)}
+    assert stopped[started.name]["state"] == "exited"
+    assert docker_cli.rm(started.name) == [started.name]
+    with pytest.raises(EngineError, match="no container"):
+        docker_cli.logs(started.name)
+
+
+def test_run_in_the_foreground_returns_output_and_removes(
+    engine: Any, web_image: str, docker_client: Any
+) -> None:
+    run = docker_cli.run(
+        web_image, ["python", "-c", "print('from inside')"], detach=False, remove=True
+    )
+    assert run.exit_code == 0
+    assert run.output == "from inside\n"
+    assert not docker_client.containers.list(all=True, filters={"id": run.id})
+
+
+def test_engine_refusals_are_one_line(started: docker_cli.ContainerRun, web_image: str) -> None:
+    with pytest.raises(EngineError, match="already exists") as name_taken:
+        docker_cli.run(web_image, name=started.name)
+    assert "\n" not in str(name_taken.value)
+    port = started.host_port(5000)
+    with pytest.raises(EngineError, match=f"port {port} is already in use"):
+        docker_cli.run(web_image, publish=[f"{port}:5000"])
+    with pytest.raises(EngineError, match="no image 'layerlab-test-absent"):
+        docker_cli.run(unique_tag("absent"))
+    with pytest.raises(EngineError, match="no container"):
+        docker_cli.stop(unique_tag("absent"))
+
+
+def test_tag_push_to_local_registry_then_reuse(engine: Any, web_image: str) -> None:
+    registry = settings().registry
+    repository = f"{registry}/{unique_tag('push')}"
+    try:
+        assert docker_cli.tag(web_image, repository) == f"{repository}:latest"
+        lines: list[tuple[str, str]] = []
+        first = docker_cli.push(repository, on_layer=lambda *line: lines.append(line))
+        layers = len(engine.images.get(web_image).attrs["RootFS"]["Layers"])
+        assert first.layers == layers
+        assert len(lines) == layers
+        assert first.digest is not None
+        assert first.digest.startswith("sha256:")
+        assert docker_cli.in_registry(f"{repository}:latest") == first.digest
+        again = docker_cli.push(f"{repository}:latest")
+        assert again.pushed == []
+        assert again.already_present == layers
+    finally:
+        docker_cli.registry_delete(repository)
+        docker_cli.rmi(repository)
+    assert docker_cli.in_registry(f"{repository}:latest") is None
+
+
+def test_push_errors_are_short(engine: Any, web_image: str) -> None:
+    with pytest.raises(EngineError, match="no image 'no-such"):
+        docker_cli.push("no-such/image:latest")
+    unreachable = "127.0.0.1:9/" + unique_tag("nowhere")
+    docker_cli.tag(web_image, unreachable)
+    try:
+        with pytest.raises(EngineError, match=r"no registry answers at 127\.0\.0\.1:9"):
+            docker_cli.push(unreachable)
+    finally:
+        docker_cli.rmi(unreachable)
+    with pytest.raises(LayerlabError, match="only deletes from a registry on this machine"):
+        docker_cli.registry_delete("docker.io/library/python")
+
+
+def test_rmi_and_scoped_prunes(engine: Any, web_image: str, docker_client: Any) -> None:
+    extra = f"{web_image}-extra"
+    docker_cli.tag(web_image, extra)
+    assert docker_cli.rmi(extra) == [f"Untagged: {extra}:latest"]
+    with pytest.raises(EngineError, match="no image"):
+        docker_cli.rmi(extra)
+    # a stopped container of ours, and one that is not the kit's: prune takes only ours
+    # (the foreign one comes from the stand-in: containers inherit their image's labels)
+    ours = docker_cli.run(web_image, ["true"], detach=False)
+    foreign = docker_client.containers.create(BASE_IMAGE, ["true"], labels={TEST_LABEL: TEST_RUN})
+    try:
+        pruned = docker_cli.container_prune()
+        assert ours.id in pruned.removed
+        assert foreign.id not in pruned.removed
+        assert docker_client.containers.get(foreign.id)
+    finally:
+        foreign.remove(force=True)
+    assert "made by layerlab" in str(docker_cli.image_prune())
+
+
+def test_docker_magic_runs_the_lab_commands(
+    ip: Any, web_image: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = unique_tag("magic")
+    started = ip.run_line_magic("docker", f"run -d -p 127.0.0.1::5000 --name {name} {web_image}")
+    try:
+        assert isinstance(started, docker_cli.ContainerRun)
+        assert f"Started {name}" in str(started)
+        port = started.host_port(5000)
+        assert port is not None
+        assert _get(port) == "hello world!"
+        table = ip.run_line_magic("docker", "ps --mine")
+        assert name in repr(table)
+        ip.run_line_magic("docker", f"logs {name}")
+        assert "GET / HTTP/1.1" in capsys.readouterr().out
+        images = ip.run_line_magic("docker", f"image ls {web_image}")
+        assert len(images) == 1
+        ip.run_line_magic("docker", f"rm -f {name}")
+        assert capsys.readouterr().out.strip() == name
+    finally:
+        if any(row["name"] == name for row in docker_cli.ps(all_containers=True)):
+            docker_cli.rm(name, force=True)
+
+
+def test_docker_magic_errors_are_one_line_not_tracebacks(ip: Any) -> None:
+    result = ip.run_cell("%docker stop " + unique_tag("ghost"))
+    assert isinstance(result.error_in_exec, EngineError)
+    rendered = result.error_in_exec._render_traceback_()
+    assert len(rendered) == 1
+    assert "no container" in rendered[0]
+
+
+def test_leftovers_and_their_removal(engine: Any, web_image: str) -> None:
+    lab = {"org.layerlab.lab": unique_tag("lab")}
+    run = docker_cli.run(web_image, ["true"], detach=False, labels=lab)
+    found = docker_cli.leftovers(lab)
+    assert found.containers == (run.name,)
+    assert docker_cli.remove_leftovers(lab) == found
+    assert not docker_cli.leftovers(lab)
