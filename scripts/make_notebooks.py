@@ -625,6 +625,56 @@ Nothing was rebuilt: the engine recognised every step and returned the image it 
 had. (If this notebook ran on this machine before, the first build above was probably
 served from the cache too.)
 
+### Change the code, build again
+
+Now change the application. The next cell adds a comment line with the current time to
+`app.py`: a change the engine cannot have seen before. Then build without `-q`, and watch
+the steps: which ones does the engine take from its cache, and which does it run again?
+Under the steps, the kit says where the cache broke, and why.
+""",
+            """
+Rien n'a été reconstruit : le moteur a reconnu chaque étape et a rendu l'image qu'il avait
+déjà. (Si ce notebook a déjà tourné sur cette machine, la première construction ci-dessus
+venait sans doute, elle aussi, du cache.)
+
+### Modifier le code, reconstruire
+
+Modifiez maintenant l'application. La cellule suivante ajoute à `app.py` une ligne de
+commentaire contenant l'heure : une modification que le moteur ne peut pas avoir déjà
+vue. Construisez ensuite sans `-q` et regardez les étapes : lesquelles le moteur
+prend-il dans son cache, lesquelles refait-il ? Sous les étapes, le kit indique où le
+cache a cassé, et pourquoi.
+""",
+        ),
+        code(
+            """
+import time
+from pathlib import Path
+
+app_file = Path("app.py")
+app_file.write_text(app_file.read_text() + f"# edited at {time.strftime('%H:%M:%S')}\\n")
+"""
+        ),
+        code("edited = %docker_build -t python-hello-world .", IGNORE),
+        code(
+            """
+# only COPY ran again: every step above it still matches, and COPY's files changed
+rebuilt = [step.keyword for step in edited.steps if step.status == "built"]
+print("rebuilt:", rebuilt)
+assert rebuilt == ["COPY"]
+print("why:", edited.cache_report.reason, list(edited.cache_report.changed_files))
+assert edited.cache_report.changed_files == ("app.py",)
+"""
+        ),
+        md(
+            """
+Only `COPY` ran again. The engine compares each step with what it built before: the
+instruction, and for `COPY` the content of the files it copies. `FROM`, `RUN pip install
+flask` and `CMD` had not changed, so their layers came from the cache; `app.py` had, so
+`COPY` was redone, and so would every step below it. This is why the Dockerfile copies
+the code *last*: the code is what changes most, and the slow `pip install` above it
+stays cached. The next lab comes back to this with pushes to a registry.
+
 ## List the images
 
 `docker image ls` becomes `%docker_images`. An engine often holds many images, so we give
@@ -632,9 +682,13 @@ a pattern: `python*` keeps the names that start with `python`, as
 `docker image ls "python*"` would.
 """,
             """
-Rien n'a été reconstruit : le moteur a reconnu chaque étape et a rendu l'image qu'il avait
-déjà. (Si ce notebook a déjà tourné sur cette machine, la première construction ci-dessus
-venait sans doute, elle aussi, du cache.)
+Seul `COPY` a été refait. Le moteur compare chaque étape à ce qu'il a déjà construit :
+l'instruction, et pour `COPY` le contenu des fichiers copiés. `FROM`, `RUN pip install
+flask` et `CMD` n'avaient pas changé, leurs couches sont donc sorties du cache ;
+`app.py` avait changé, `COPY` a donc été refait, comme le serait toute étape placée
+après. Voilà pourquoi le Dockerfile copie le code *en dernier* : c'est lui qui change le
+plus souvent, et le lent `pip install` placé au-dessus reste en cache. Le labo suivant y
+revient, avec des envois vers un registre.
 
 ## Lister les images
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -200,7 +200,7 @@ class BuildView(widgets.VBox):
     """Shows a build live in a Jupyter frontend; text and HTML everywhere else."""
 
     #: seconds between two renders caused by output lines alone
-    min_interval_s: ClassVar[float] = 0.15
+    min_interval_s: float = 0.15
 
     def __init__(
         self, quiet: bool = False, result: BuildResult | None = None, **kwargs: Any
@@ -233,6 +233,12 @@ class BuildView(widgets.VBox):
     def __call__(self, event: BuildEvent, result: BuildResult) -> None:
         self.result = result
         self.events += 1
+        if (
+            type(event) is StepOutput
+            and not self._display_pending
+            and time.monotonic() - self._last_render < self.min_interval_s
+        ):
+            return  # the common case of a chatty RUN: nothing to redraw yet
         if self._display_pending:
             self._show()
         if isinstance(event, BuildDone):
@@ -282,10 +288,12 @@ class BuildView(widgets.VBox):
         self._show()
 
     def _show(self) -> None:
-        from IPython.display import display
+        from IPython import display as ipython_display
 
+        # IPython's display() is untyped; the handle it returns has update()
+        show: Any = ipython_display.display
         self._display_pending = False
-        self._handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
+        self._handle = show(self, display_id=True)
 
     def _refresh_display(self) -> None:
         # The notebook keeps the text/plain and text/html given at display time; send

@@ -62,6 +62,10 @@ register(
             "fr": "longueur des barres : taille en échelle linéaire",
         },
         "stack.scale": {"en": "Scale", "fr": "Échelle"},
+        "stack.no_command": {
+            "en": "(no command recorded: usually the base system's files)",
+            "fr": "(aucune commande enregistrée : en général les fichiers du système de base)",
+        },
     }
 )
 
@@ -109,7 +113,7 @@ def shared_entries(first: LayerStack, second: LayerStack) -> int:
 
 
 def _label(layer: Layer) -> str:
-    return layer.instruction or layer.created_by
+    return layer.instruction or layer.created_by or t("stack.no_command")
 
 
 def layer_row_html(
