@@ -150,7 +150,11 @@ class BuildLog:
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the result
             # write-only: text() reads the path back, and a "w+" file resets its decoder
             # on every write (a Python call per log line)
-            mode="w", encoding="utf-8", prefix="layerlab-build-", suffix=".log", delete=True
+            mode="w",
+            encoding="utf-8",
+            prefix="layerlab-build-",
+            suffix=".log",
+            delete=True,
         )
         # the file object itself: NamedTemporaryFile wraps every method call in Python
         self._write = self._file.file.write
