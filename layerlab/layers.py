@@ -7,6 +7,8 @@ Like dive's Layer: strip ``/bin/sh -c`` and ``#(nop)``, mark metadata-only entri
 from __future__ import annotations
 
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +51,8 @@ def clean_created_by(created_by: str) -> str:
         return _NOP.sub("", text).strip()
     if had_shell:
         return f"RUN {text.strip()}"
+    if text.startswith("RUN /bin/sh -c "):  # BuildKit writes the keyword before the shell
+        return "RUN " + text.removeprefix("RUN /bin/sh -c ").strip()
     if text.startswith("|"):  # classic builder with build args: "|1 NAME=value /bin/sh -c …"
         return "RUN " + _SHELL_PREFIX.sub("", re.sub(r"^\|\d+ (\S+=\S*\s+)*", "", text)).strip()
     return text
@@ -278,3 +282,15 @@ def shared_layers(first: LayerStack, second: LayerStack) -> int:
             break
         count += 1
     return count
+
+
+class _CallableModule(types.ModuleType):
+    """``layerlab.layers`` is both this module and the function: once the module is imported,
+    Python binds the package attribute ``layerlab.layers`` to it, and
+    ``from layerlab import layers; layers("img")`` must still work."""
+
+    def __call__(self, image: str, **options: Any) -> LayerStack:
+        return layers(image, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
