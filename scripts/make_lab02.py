@@ -789,6 +789,26 @@ part donc ici aussi.
 """,
         ),
         code(RMI, IGNORE),
+        code(
+            """
+from layerlab.errors import EngineError
+
+# the exercise of lab 01 tagged python-hello-world:labelled: it goes too, when it is there
+try:
+    docker_cli.rmi("python-hello-world:labelled")
+except EngineError:
+    pass
+""",
+            fr="""
+from layerlab.errors import EngineError
+
+# l'exercice du labo 01 a créé python-hello-world:labelled : elle part aussi, si elle existe
+try:
+    docker_cli.rmi("python-hello-world:labelled")
+except EngineError:
+    pass
+""",
+        ),
         md(
             """
 `%docker image prune` removes *dangling* images: images left with no name at all, for
