@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A rootful Podman serving Docker's API on a unix socket, for running layerlab's core tests
-# against Podman (tests/podman). Idempotent: installs podman + crun when missing, writes its
+# against Podman (tests/podman). Idempotent: installs podman + runc when missing, writes its
 # own config under a state dir, starts `podman system service` unless it already answers,
 # loads the base image from the Docker engine when Podman lacks it, then prints the
 # DOCKER_HOST to use (unix://…/podman.sock) on stdout. Progress goes to stderr.
@@ -33,22 +33,26 @@ if [ "${1:-}" = "--stop" ]; then
   exit 0
 fi
 
-if ! command -v podman >/dev/null || ! command -v crun >/dev/null; then
-  say "installing podman and crun (apt)"
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+  say "installing podman and runc (apt)"
   started=$(date +%s)
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q --no-install-recommends podman crun >&2 \
-    || { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends podman crun >&2; }
+  apt-get install -y -q --no-install-recommends podman runc >&2 \
+    || { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends podman runc >&2; }
   say "installed in $(( $(date +%s) - started )) s"
 fi
 
 mkdir -p "$STATE/storage" "$STATE/run" "$STATE/tmp" "$STATE/volumes"
 # Podman (rootful) raises RLIMIT_NOFILE and RLIMIT_NPROC of every container to 1048576 unless
 # told otherwise; without CAP_SYS_RESOURCE (containers in CI, this sandbox) raising a limit
-# above our own hard limit is refused ("error setting rlimit type 7/6"). Asking for exactly
-# our hard limits works everywhere and changes nothing on a normal host.
+# above the service's own hard limit is refused ("setrlimit RLIMIT_NPROC: Operation not
+# permitted"). So we ask for the service's own limits: our hard limits, except that the
+# service lowers its RLIMIT_NPROC to kernel.pid_max at start (seen with 4.3.1). On a
+# normal host these are still generous.
 nofile=$(ulimit -Hn)
 nproc=$(ulimit -Hu)
+pid_max=$(cat /proc/sys/kernel/pid_max)
+if [ "$nproc" = unlimited ] || [ "$nproc" -gt "$pid_max" ]; then nproc=$pid_max; fi
 ulimits=""
 [ "$nofile" != unlimited ] && ulimits="\"nofile=$nofile:$nofile\""
 [ "$nproc" != unlimited ] && ulimits="${ulimits:+$ulimits, }\"nproc=$nproc:$nproc\""
@@ -58,7 +62,9 @@ cat >"$STATE/containers.conf.new" <<EOF
 default_ulimits = [$ulimits]
 
 [engine]
-runtime = "crun"
+# runc, not crun: crun 1.8 refuses hosts on cgroup v1 with a v2 hierarchy also mounted
+# ("cgroups in hybrid mode not supported"); runc handles both, and v2
+runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$STATE/events.log"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from layerlab import api
-from layerlab.build import BuildResult
-from layerlab.magics._display import build_view
+if TYPE_CHECKING:
+    from layerlab.build import BuildResult
+
+# The core (layerlab.api and what it pulls in) is imported on the first build, not at
+# %load_ext: loading the extension stays cheap.
 
 
 @magics_class
@@ -60,6 +64,9 @@ class BuildMagics(Magics):
         Returns a ``BuildResult``: ``result.steps``, ``result.cache_hits``,
         ``result.image_id``, ``result.log`` …  A failed build raises ``BuildFailed``.
         """
+        from layerlab import api
+        from layerlab.magics._display import build_view
+
         args = parse_argstring(self.docker_build, line)
         build_args = api.parse_build_args(args.build_arg)
         view = build_view(quiet=args.quiet)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from layerlab import api
-from layerlab.layers import layers
-from layerlab.views import Table
+if TYPE_CHECKING:
+    from layerlab.views import Table
 
 
 @magics_class
@@ -21,6 +20,8 @@ class ImageMagics(Magics):
     @line_magic
     def docker_images(self, line: str) -> Table:
         """List the engine's images, like ``docker image ls``."""
+        from layerlab import api
+
         args = parse_argstring(self.docker_images, line)
         return api.images(args.reference, all_images=args.all, mine=args.mine)
 
@@ -31,6 +32,8 @@ class ImageMagics(Magics):
     @line_magic
     def docker_history(self, line: str) -> Any:
         """Show an image's layers, newest on top, like ``docker history``."""
+        from layerlab.layers import layers
+
         args = parse_argstring(self.docker_history, line)
         stack = layers(args.image, base=args.base)
         if args.other is None:
