@@ -14,7 +14,15 @@ from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
 from layerlab.builders.base import BuildRequest, run_build, select_builder
 from layerlab.config import settings
 from layerlab.context import ContextTooLarge, human_size, summarize
-from layerlab.engine import LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, kit_labels, owner
+from layerlab.engine import (
+    LABEL_OWNER,
+    LABEL_SESSION,
+    SESSION_ID,
+    connect,
+    is_podman,
+    kit_labels,
+    owner,
+)
 from layerlab.errors import DockerfileError, LayerlabError
 from layerlab.i18n import t
 from layerlab.views import Table
@@ -126,10 +134,16 @@ def build(  # noqa: C901
         cpu_quota=int(config.build_cpus * 100_000) or None,
     )
 
+    # BuildKit prints no base image id: look it up while the build runs (the classic
+    # builder prints it on its FROM step, so nothing to prefetch there)
+    resolve_base = (
+        cache.prefetch_base_ids(parsed.base_images) if chosen.name == "buildkit" else None
+    )
+
     def explain_when_done(event: BuildEvent, live: BuildResult) -> None:
         # Runs before the views, so they already see live.cache_report at BuildDone.
         if isinstance(event, BuildDone) and live.succeeded:
-            live.cache_report = cache.explain(live, HISTORY)
+            live.cache_report = cache.explain(live, HISTORY, resolve_base=resolve_base)
 
     def learner_view(result: BuildResult) -> None:
         result.engine_tags = list(engine_tags)
@@ -172,10 +186,11 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
         summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
+    podman = is_podman()
     for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
         tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
         for tag in tags or ["<none>:<none>"]:
-            repository, _, name = names.to_learner(tag).rpartition(":")
+            repository, _, name = names.to_learner(tag, podman=podman).rpartition(":")
             short = str(summary["Id"]).removeprefix("sha256:")[:12]
             rows.append(
                 [

@@ -161,11 +161,49 @@ def engine_image_id(reference: str) -> str | None:
     from layerlab.errors import LayerlabError
 
     try:
-        found = connect().api.inspect_image(reference)  # type: ignore[no-untyped-call]
+        # right after a build that talked to the engine: no second ping needed
+        found = connect(verify=False).api.inspect_image(reference)  # type: ignore[no-untyped-call]
     except (DockerException, LayerlabError, OSError):
         return None
     image_id = found.get("Id") if isinstance(found, dict) else None
     return str(image_id) if image_id else None
+
+
+def prefetch_base_ids(names: Sequence[str]) -> BaseResolver:
+    """Look the base images up on the engine in the background, while the build runs.
+
+    BuildKit does not print the base image's id, so the explainer must ask the engine;
+    asking during the build keeps that round trip off the learner's wait. Returns a
+    resolver that waits for those answers (and asks directly for any other name).
+    """
+    import threading
+
+    found: dict[str, str | None] = {}
+    wanted = {_canonical(name): name for name in names if "$" not in name}
+
+    def look_up() -> None:
+        for key, name in wanted.items():
+            found[key] = engine_image_id(name)
+
+    worker = threading.Thread(target=look_up, name="layerlab-base-ids", daemon=True)
+    worker.start()
+
+    def resolve(name: str) -> str | None:
+        key = _canonical(name)
+        if key in wanted:
+            worker.join()
+            return found.get(key)
+        return engine_image_id(name)
+
+    return resolve
+
+
+def _canonical(name: str) -> str:
+    """``python:3.13-alpine`` and BuildKit's ``docker.io/library/python:3.13-alpine`` alike."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        name = name.removeprefix(prefix)
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else f"{name}:latest"
 
 
 def _layout(steps: Sequence[BuildStep]) -> list[tuple[str, int]]:

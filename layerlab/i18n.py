@@ -141,7 +141,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     "build.summary": {
         "en": "{outcome} {image} in {seconds:.1f}s: {cached} of {steps} steps "
         "from the cache ({builder} builder)",
-        "fr": "{outcome} {image} en {seconds:.1f} s : {cached} étapes sur {steps} "
+        "fr": "{outcome} {image} en {seconds:.1f} s : {cached} sur {steps} étapes "
         "venues du cache (builder {builder})",
     },
     "build.built": {"en": "Built", "fr": "Construit"},

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
 _NOP = re.compile(r"^#\(nop\)\s*")
 _BUILDKIT_SUFFIX = re.compile(r"\s*# buildkit$")
-_KIT_LABEL = re.compile(r"^LABEL org\.layerlab\.(kit|session|owner|test|lab)=")
+#: Docker writes ``LABEL org.layerlab.kit=layerlab``; Podman (buildah) quotes both sides
+_KIT_LABEL = re.compile(r'^LABEL "?org\.layerlab\.(kit|session|owner|test|lab)"?=')
 _METADATA = frozenset(
     {
         "CMD",

@@ -48,8 +48,18 @@ def to_engine(name: str) -> str:
     return f"{registry}{prefix}/{path}"
 
 
-def to_learner(name: str) -> str:
+#: Podman lists ``python-hello-world`` as ``docker.io/library/python-hello-world`` and an
+#: image built or loaded locally as ``localhost/python``; Docker shows both short. On
+#: Docker, ``localhost/`` names a registry on this machine, so it is kept there.
+_LONG_PREFIXES = ("docker.io/library/", "docker.io/")
+
+
+def to_learner(name: str, *, podman: bool = False) -> str:
     """The short name a learner typed, for an engine-side name (display only)."""
+    for long_prefix in (*_LONG_PREFIXES, "localhost/") if podman else _LONG_PREFIXES:
+        if name.startswith(long_prefix):
+            name = name[len(long_prefix) :]
+            break
     prefix = namespace()
     if not prefix:
         return name

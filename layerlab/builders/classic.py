@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")  # Docker | Podman (buildah)
 _ARROW = re.compile(r"^ ?-{2,3}> (.*)$")
-_LAYER_ID = re.compile(r"^[0-9a-f]{12,64}$")
+_LAYER_ID = re.compile(r"^[0-9a-f]{11,64}$")  # buildah prints 11 digits
 _RUNNING_IN = re.compile(r"^Running in ([0-9a-f]+)$")
 #: how the lines the engine itself writes start (Docker's and Podman's); any other line
 #: is a step's own output, by far the most common kind, so it skips the regexes
@@ -178,7 +178,7 @@ class ClassicBuilder:
         from docker.errors import APIError, DockerException
         from urllib3.exceptions import HTTPError
 
-        client = connect()
+        client = connect(verify=False)  # api.build has just checked the engine
         api = client.api
         host = os.environ.get("DOCKER_HOST", "")
         _remove_orphans(api, host)

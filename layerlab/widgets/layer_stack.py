@@ -57,6 +57,8 @@ register(
             "fr": "longueur des barres : taille en échelle logarithmique (tailles "
             "indiquées à côté)",
         },
+        "stack.log_word": {"en": "log", "fr": "log"},
+        "stack.linear_word": {"en": "linear", "fr": "linéaire"},
         "stack.scale_linear": {
             "en": "bar length: size on a linear scale",
             "fr": "longueur des barres : taille en échelle linéaire",
@@ -76,6 +78,14 @@ SHARED_COLOR = "#8250df"
 _LOG_FLOOR_BYTES = 100
 _MIN_BAR_PCT = 1.5
 _MONO = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
+#: one width for the size and "metadata" columns, in px so both line up whatever the
+#: font size, and wide enough for "métadonnées" and "1023.9 MB"
+_LABEL_COLUMN = "width:84px;flex:none;text-align:right"
+#: the command takes the rest of the row and ends in "…" rather than wrap (the title
+#: attribute holds it in full)
+_COMMAND_COLUMN = (
+    "flex:1 1 auto;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis"
+)
 
 
 def bar_percent(size: int, largest: int, scale: Scale = "log") -> float:
@@ -142,9 +152,10 @@ def layer_row_html(
             f"min-height:14px;color:#6e7781;font-size:11px'>"
             f"<div style='width:220px;flex:none'><div style='height:2px;width:100%;"
             f"background:{color};opacity:.45'></div></div>"
-            f"<span style='width:8ch;flex:none;text-align:right'>"
+            f"<span style='{_LABEL_COLUMN}'>"
             f"{html.escape(t('stack.metadata'))}</span>"
-            f"<span>{chip}<code style='{_MONO};font-size:11px'>{html.escape(shown)}</code>"
+            f"<span style='{_COMMAND_COLUMN}'>{chip}"
+            f"<code style='{_MONO};font-size:11px'>{html.escape(shown)}</code>"
             "</span></div>"
         )
     width = bar_percent(layer.size_bytes, largest, scale)
@@ -153,9 +164,10 @@ def layer_row_html(
         f"<div style='width:220px;flex:none;background:#d0d7de40;border-radius:3px'>"
         f"<div style='height:16px;width:{width:.1f}%;background:{color};border-radius:3px'>"
         "</div></div>"
-        f"<span style='width:8ch;flex:none;text-align:right;font-variant-numeric:"
+        f"<span style='{_LABEL_COLUMN};font-variant-numeric:"
         f"tabular-nums'>{html.escape(human_size(layer.size_bytes))}</span>"
-        f"<span>{chip}<code style='{_MONO}'>{html.escape(shown)}</code></span></div>"
+        f"<span style='{_COMMAND_COLUMN}'>{chip}"
+        f"<code style='{_MONO}'>{html.escape(shown)}</code></span></div>"
     )
 
 
@@ -261,7 +273,7 @@ class LayerStackView(widgets.VBox):
         self.stacks: tuple[LayerStack, ...] = stacks
         self.drawing = widgets.HTML()
         self.scale_toggle = widgets.ToggleButtons(
-            options=[("log", "log"), ("linear", "linear")],
+            options=[(t("stack.log_word"), "log"), (t("stack.linear_word"), "linear")],
             value=scale,
             description=t("stack.scale"),
             style={"button_width": "70px"},

@@ -273,7 +273,7 @@ def test_build_view_speaks_french(sent: list[Any]) -> None:
     view = BuildView()
     seed_rebuild(view)
     assert "✓ cache" in view.rows.value
-    assert "étapes sur 3 venues du cache" in view.summary.value
+    assert "sur 3 étapes venues du cache" in view.summary.value
 
 
 def test_display_waits_for_the_first_event(
