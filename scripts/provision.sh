@@ -2,6 +2,8 @@
 # Makes this machine ready for the labs and the tests, idempotently:
 #   Debian packages -> a running Docker Engine -> offline stand-in base images
 #   -> a local registry on 127.0.0.1:5000 -> the Python virtualenv with layerlab.
+# With LAYERLAB_FOR_TESTS=1 (scripts/test) also what only the tests use: Chromium for the
+# browser tests, JupyterHub's proxy for the classroom test, a Podman socket.
 # Every step checks first and does nothing when its work is already done.
 set -euo pipefail
 
@@ -33,7 +35,8 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 [ -x /usr/bin/docker ] || missing+=(docker.io)          # the BuildKit-capable 20.10 CLI
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
-if [ "${LAYERLAB_BROWSER:-1}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+FOR_TESTS="${LAYERLAB_FOR_TESTS:-0}"
+if [ "$FOR_TESTS" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
 command -v curl >/dev/null || missing+=(curl)
 # shellcheck disable=SC2207
 missing=($(printf '%s\n' "${missing[@]+"${missing[@]}"}" | sort -u))
@@ -86,9 +89,13 @@ else
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" >/dev/null 2>&1 || true
 fi
 # ---- JupyterHub's proxy, for the classroom end-to-end test (npm registry) ------------------
-if [ ! -x "$ROOT/.hub-node/node_modules/.bin/configurable-http-proxy" ]; then
+if [ "$FOR_TESTS" = 1 ] && [ ! -x "$ROOT/.hub-node/node_modules/.bin/configurable-http-proxy" ]; then
   command -v npm >/dev/null || apt_install npm
   say "installing configurable-http-proxy into .hub-node/"
   npm install --silent --no-audit --no-fund --prefix "$ROOT/.hub-node" configurable-http-proxy >/dev/null
+fi
+# ---- Podman's Docker-compatible socket, to run the core tests against it too ------------
+if [ "$FOR_TESTS" = 1 ]; then
+  say "Podman socket: $("$ROOT/scripts/podman-socket.sh")"
 fi
 say "ready"
