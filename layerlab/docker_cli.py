@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerlab import i18n
+from layerlab import classroom, i18n
+from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_KIT, LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner
@@ -438,6 +439,9 @@ def run(
     exit and returns its output (and removes it when ``remove``).
     """
     specs = [spec if isinstance(spec, PortSpec) else parse_publish(spec) for spec in publish]
+    # the instructor's limits (containers per learner, allowed ports), one line if hit
+    classroom.check_run(spec.host_port for spec in specs)
+    image = learner_names.resolve(image)  # the learner's own image under their namespace, if any
     api = _api()
     port_bindings: dict[str, list[tuple[str, int | None]]] = {}
     for spec in specs:
@@ -528,7 +532,7 @@ def ps(
         rows.append(
             [
                 short(str(summary["Id"])),
-                str(summary.get("Image", "")),
+                learner_names.to_learner(str(summary.get("Image", ""))),
                 f'"{command}"',
                 str(summary.get("Status", "")),
                 ports,
@@ -611,12 +615,13 @@ def container_prune() -> PruneSummary:
 # ---------------------------------------------------------------- images
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
-    repository, version = split_reference(target)
+    source = learner_names.resolve(source)
+    repository, version = split_reference(learner_names.to_engine(target))
     try:
         _api().tag(source, repository, version)
     except _errors() as exc:
         raise engine_error(exc, image=source) from None
-    return f"{repository}:{version}"
+    return learner_names.to_learner(f"{repository}:{version}")
 
 
 def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
@@ -626,7 +631,7 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     lines = []
     for name in [names] if isinstance(names, str) else names:
         try:
-            answer = _api().remove_image(name, force=force)
+            answer = _api().remove_image(learner_names.resolve(name), force=force)
         except _errors() as exc:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
@@ -695,7 +700,7 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     The registry is the first part of the name (``127.0.0.1:5000/app``); a name without
     one goes to Docker Hub. Layers the registry already holds are not sent again.
     """
-    repository, version = split_reference(reference)
+    repository, version = split_reference(learner_names.resolve(reference))
     full = f"{repository}:{version}"
     api = _api()
     try:

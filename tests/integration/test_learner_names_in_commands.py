@@ -1,0 +1,59 @@
+"""On a shared engine the learner types short names in every command, not only builds:
+%docker run/tag/push/rmi find the learner's own image, and the limits apply to %docker run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from layerlab import docker_cli
+from layerlab.classroom import LimitReached
+from tests.conftest import TEST_RUN
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def learner(ip: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    name = f"learner-{TEST_RUN}"
+    monkeypatch.setenv("JUPYTERHUB_USER", name)
+    return name
+
+
+def test_short_names_reach_the_learners_own_image(
+    engine: Any, ip: Any, workdir: Path, learner: str
+) -> None:
+    (workdir / "Dockerfile").write_text(
+        'FROM python:3.13-alpine\nCMD ["python", "-c", "print(42)"]\n', encoding="utf-8"
+    )
+    short = f"answer-{TEST_RUN}"
+    result = ip.run_line_magic("docker_build", f"--builder classic -q -t {short} .")
+    assert result.tags == [f"{short}:latest"]
+    assert result.engine_tags == [f"{learner}/{short}:latest"]
+    assert engine.images.get(f"{learner}/{short}:latest").id == result.image_id
+    assert not engine.images.list(name=short)  # nothing under the bare name
+
+    listed = {f"{row[0]}:{row[1]}" for row in ip.run_line_magic("docker_images", "").rows}
+    assert f"{short}:latest" in listed
+
+    output = docker_cli.run(short, detach=False, remove=True)
+    assert (output.output or "").strip() == "42"
+
+    tagged = docker_cli.tag(short, f"{short}:v2")
+    assert tagged == f"{short}:v2"
+    assert engine.images.get(f"{learner}/{short}:v2").id == result.image_id
+
+    lines = docker_cli.rmi([f"{short}:v2", short])
+    assert any("Untagged" in line for line in lines)
+    assert not engine.images.list(name=f"{learner}/{short}")
+
+
+def test_port_and_container_limits_apply_to_docker_run(engine: Any, ip: Any, learner: str) -> None:
+    ip.run_line_magic("config", "Layerlab.allowed_ports = '5000-5099'")
+    with pytest.raises(LimitReached) as caught:
+        docker_cli.run("python:3.13-alpine", ["sleep", "30"], publish=["6001:5000"])
+    assert len(caught.value._render_traceback_()) == 1
+    assert "6001" in str(caught.value)
+    assert not engine.containers.list(all=True, filters={"label": f"org.layerlab.owner={learner}"})
