@@ -82,8 +82,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing layerlab and its test tools into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+  # this machine's pip config names local package folders that may not exist: pip warns
+  # once per package; keep its real errors, drop that noise
+  quiet_pip() { "$VENV/bin/python" -m pip "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+  quiet_pip install -q --upgrade pip >/dev/null
+  quiet_pip install -q -e "$ROOT[test]"
   echo "$want" >"$stamp"
 else
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" >/dev/null 2>&1 || true
