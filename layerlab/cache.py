@@ -543,6 +543,8 @@ class CacheReport:
     base_image: str | None = None
     base_id: str | None = None
     previous_base_id: str | None = None
+    #: the base image the compared build named, when its FROM line named another one
+    previous_base_image: str | None = None
     #: (stage, number) of later steps the engine rebuilt
     rebuilt_after: tuple[tuple[str, int], ...] = ()
     #: (stage, number) of later steps that still came from the cache (another stage)
@@ -570,7 +572,7 @@ class CacheReport:
             )
         return t("cache.step", number=self.first_miss_step)
 
-    def reason_text(self) -> str:  # noqa: PLR0911 - one sentence per reason
+    def reason_text(self) -> str:  # noqa: C901, PLR0911 - one sentence per reason
         """Why the first missed step was rebuilt, in words."""
         match self.reason:
             case "no_cache":
@@ -587,6 +589,12 @@ class CacheReport:
                 if extra > 0:
                     names += t("cache.more_files", count=extra)
                 return t("cache.files_changed", count=len(self.changed_files), files=names)
+            case "base_changed" if self.previous_base_image:
+                return t(
+                    "cache.from_changed",
+                    image=self.base_image or "?",
+                    before=self.previous_base_image,
+                )
             case "base_changed":
                 return t(
                     "cache.base_changed",
@@ -751,6 +759,7 @@ def _with_reason(  # noqa: C901, PLR0911 - one branch per reason, in the engine'
             base_image=base[0],
             base_id=base[1],
             previous_base_id=base[2],
+            previous_base_image=base[3] if base[3] != base[0] else None,
         )
     before = previous.step_at(miss.stage_key, miss.position)
     if before is None:
@@ -781,8 +790,8 @@ def _with_reason(  # noqa: C901, PLR0911 - one branch per reason, in the engine'
 
 def _base_change(
     current: Fingerprint, previous: Fingerprint, miss: StepPrint
-) -> tuple[str, str, str] | None:
-    """(name, new id, old id) when the stage's base image changed under the miss.
+) -> tuple[str, str, str, str] | None:
+    """(name, new id, old id, old name) when the stage's base image changed under the miss.
 
     Only for the stage's first cache candidate: a cached step before it proves the engine
     found layers on this very base, so the base cannot be why the cache broke later.
@@ -797,7 +806,7 @@ def _base_change(
     a, b = now.image_id, before.image_id
     if a.startswith(b) or b.startswith(a):  # short and full ids of one image
         return None
-    return now.name, a, b
+    return now.name, a, b, before.name
 
 
 def _arg_changes(
@@ -863,6 +872,12 @@ i18n.register(
             "layer is stacked on top of it",
             "fr": "l'image de base {image} désigne maintenant une autre image ({before} → "
             "{after}), et toutes les couches reposent sur elle",
+        },
+        "cache.from_changed": {
+            "en": "the FROM line changed: the base image was {before}, it is now {image}, and "
+            "every layer is stacked on top of it",
+            "fr": "la ligne FROM a changé : l'image de base était {before}, c'est maintenant "
+            "{image}, et toutes les couches reposent sur elle",
         },
         "cache.args_changed": {
             "en": "build args this step uses changed since the last build: {changes}",

@@ -232,6 +232,22 @@ def test_changed_base_image_is_the_reason(context: Path) -> None:
     )
 
 
+def test_a_new_from_line_is_named_as_such(context: Path) -> None:
+    slim = APP_DOCKERFILE.replace(f"FROM {BASE}", "FROM python:3.13-slim")
+    report = explain_all(
+        [
+            classic(context, "Bbbbb", base_id="aaaaaaaaaaaa"),
+            classic(context, "Bbbbb", slim, base_id="cccccccccccc"),
+        ]
+    )
+
+    assert report.reason == "base_changed"
+    assert (report.previous_base_image, report.base_image) == (BASE, "python:3.13-slim")
+    assert f"the FROM line changed: the base image was {BASE}, it is now python:3.13-slim" in (
+        str(report)
+    )
+
+
 def test_base_is_not_blamed_when_earlier_steps_came_from_the_cache(context: Path) -> None:
     # Cached steps prove the engine found layers on this base: the miss has another cause.
     first = classic(context, "Bbbbb", base_id="aaaaaaaaaaaa")
