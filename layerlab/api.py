@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import re
 import sys
@@ -16,8 +17,6 @@ from layerlab.config import settings
 from layerlab.context import ContextTooLarge, human_size, summarize
 from layerlab.engine import (
     LABEL_OWNER,
-    LABEL_SESSION,
-    SESSION_ID,
     connect,
     is_podman,
     kit_labels,
@@ -146,6 +145,7 @@ def build(  # noqa: C901
             live.cache_report = cache.explain(live, HISTORY, resolve_base=resolve_base)
 
     def learner_view(result: BuildResult) -> None:
+        result.log_store.tail = collections.deque(maxlen=config.log_tail_lines)
         result.engine_tags = list(engine_tags)
         result.tags = list(normalized)
         result.parsed_dockerfile = parsed
@@ -212,7 +212,3 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
                 }
             )
     return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)
-
-
-def session_filter() -> dict[str, list[str]]:
-    return {"label": [f"{LABEL_SESSION}={SESSION_ID}"]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import getpass
 import os
 import re
@@ -137,11 +136,6 @@ def forget_clients() -> None:
     with _lock:
         _clients.clear()
         _podman.clear()
-
-
-@functools.cache
-def _api_version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def engine_info() -> dict[str, str]:

@@ -66,7 +66,6 @@ class ClassicStreamParser:
         self.step: int | None = None
         self.seen_from = False
         self.step_is_base = False
-        self.step_has_output = False
         self.container_id: str | None = None
         self._buffer = ""
 
@@ -117,7 +116,6 @@ class ClassicStreamParser:
             # an ARG before the first FROM is never cached or built: show it like the base
             self.step_is_base = keyword == "FROM" or (keyword == "ARG" and not self.seen_from)
             self.seen_from = self.seen_from or keyword == "FROM"
-            self.step_has_output = False
             self.container_id = None
             return [StepStarted(int(number), int(total), instruction.strip(), self.step_is_base)]
         arrow = _ARROW.match(line)
