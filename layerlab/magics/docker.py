@@ -220,22 +220,7 @@ _PARSER_COMMANDS = (
     "system-prune",
 )
 #: How the commands are spelled to learners (in messages).
-COMMANDS = (
-    "run",
-    "ps",
-    "logs",
-    "stop",
-    "rm",
-    "tag",
-    "push",
-    "pull",
-    "images",
-    "history",
-    "rmi",
-    "image prune",
-    "container prune",
-    "system prune",
-)
+COMMANDS = tuple(command.replace("-", " ") for command in _PARSER_COMMANDS)
 
 
 def _normalize(words: list[str]) -> list[str]:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.processes import processes_with
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -30,26 +32,11 @@ def containers_running(engine: Any, marker: str) -> list[str]:
     ]
 
 
-def processes_running(marker: str) -> list[int]:
-    """Processes on this machine (the engine's too) whose command line holds ``marker``."""
-    from pathlib import Path
-
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def wait_processes_gone(marker: str, within_s: float) -> list[int]:
     deadline = time.monotonic() + within_s
-    while processes_running(marker) and time.monotonic() < deadline:
+    while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return processes_running(marker)
+    return processes_with(marker)
 
 
 @pytest.mark.parametrize("builder", ["classic", "buildkit"])

@@ -8,7 +8,6 @@ that need a cache miss put this run's unique marker into the file or command.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import uuid
@@ -23,6 +22,7 @@ from layerlab.builders import buildkit
 from layerlab.config import settings
 from layerlab.errors import BuildFailed
 from tests.conftest import BASE_IMAGE, TEST_LABEL, TEST_RUN, unique_tag
+from tests.processes import processes_with
 
 pytestmark = pytest.mark.integration
 
@@ -69,19 +69,6 @@ def assert_cached_flags_match_the_cli(result: BuildResult) -> None:
     }
     flagged = {(s.stage, s.number) for s in result.steps if s.cached}
     assert flagged == from_cli
-
-
-def processes_with(marker: str) -> list[int]:
-    """Processes on this machine (the engine's build containers too) mentioning ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def build_records_in_use(engine: Any, marker: str) -> list[str]:
