@@ -14,7 +14,8 @@ DOCKER=/usr/bin/docker
 SUITE=trixie   # Debian 13: Python 3.13, a Python version with years of support left
 VERSION=2      # bump when the recipe below changes: older stand-ins are rebuilt
 mkdir -p "$STATE"
-say() { printf '\033[1m[standin]\033[0m %s\n' "$*"; }
+# progress goes to stderr: helpers such as rootfs() print their result on stdout, which callers capture
+say() { printf '\033[1m[standin]\033[0m %s\n' "$*" >&2; }
 
 current() {  # NAME: present and built by this version of the recipe
   [ "$("$DOCKER" image inspect -f '{{index .Config.Labels "org.layerlab.standin-version"}}' "$1" 2>/dev/null)" = "$VERSION" ]
