@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner, slug
@@ -27,52 +26,6 @@ from layerlab.i18n import t
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-i18n.register(
-    {
-        "classroom.max_containers": {
-            "en": "you already have {count} running container(s), the most this class "
-            "allows is {limit}. Stop one first (%docker ps, then %docker stop NAME)",
-            "fr": "vous avez déjà {count} conteneur(s) en marche, la classe en permet "
-            "{limit} au plus. Arrêtez-en un d'abord (%docker ps, puis %docker stop NOM)",
-        },
-        "classroom.port_refused": {
-            "en": "port {port} is outside the ports this class may publish ({allowed}). "
-            "Choose one of those, e.g. -p {example}:5000",
-            "fr": "le port {port} est hors des ports que la classe peut publier "
-            "({allowed}). Choisissez-en un, par ex. -p {example}:5000",
-        },
-        "classroom.port_needed": {
-            "en": "this class publishes only ports {allowed}: name the host port, "
-            "e.g. -p {example}:5000",
-            "fr": "cette classe ne publie que les ports {allowed} : indiquez le port "
-            "de l'hôte, par ex. -p {example}:5000",
-        },
-        "classroom.bad_ports_setting": {
-            "en": "the allowed_ports setting {spec!r} is not a port range: write e.g. "
-            "'5000-5099' or '5000-5099,8888' (ask your instructor)",
-            "fr": "le réglage allowed_ports {spec!r} n'est pas une plage de ports : "
-            "écrivez par ex. '5000-5099' ou '5000-5099,8888' (demandez à l'enseignant)",
-        },
-        "classroom.nothing": {
-            "en": "Nothing to clean up for {who}.",
-            "fr": "Rien à nettoyer pour {who}.",
-        },
-        "classroom.summary": {
-            "en": "{verb} {containers} container(s) and {images} image(s) of {who} "
-            "(images of {reclaimed} in all, counting base layers they share).",
-            "fr": "{verb} {containers} conteneur(s) et {images} image(s) de {who} "
-            "(images de {reclaimed} en tout, couches de base partagées comprises).",
-        },
-        "classroom.removed": {"en": "Removed", "fr": "Supprimé"},
-        "classroom.would_remove": {"en": "Would remove", "fr": "Supprimerait"},
-        "classroom.everyone": {"en": "every learner", "fr": "tous les apprenants"},
-        "classroom.failures": {
-            "en": "{count} could not be removed:",
-            "fr": "{count} n'ont pas pu être supprimés :",
-        },
-    }
-)
 
 
 class LimitReached(LayerlabError):  # noqa: N818 - reads as a state, like EngineUnavailable

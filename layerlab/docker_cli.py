@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerlab import classroom, i18n
+from layerlab import classroom
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
@@ -23,117 +23,6 @@ from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
 from layerlab.i18n import t
 from layerlab.views import Table
-
-i18n.register(
-    {
-        "docker.bad_publish": {
-            "en": "-p {spec!r}: write HOST_PORT:CONTAINER_PORT (e.g. -p 5001:5000), optionally "
-            "with an address first (127.0.0.1:5001:5000) or /udp after",
-            "fr": "-p {spec!r} : écrivez PORT_HOTE:PORT_CONTENEUR (par ex. -p 5001:5000), "
-            "éventuellement précédé d'une adresse (127.0.0.1:5001:5000) ou suivi de /udp",
-        },
-        "docker.bad_env": {
-            "en": "-e {spec!r}: write NAME=value",
-            "fr": "-e {spec!r} : écrivez NOM=valeur",
-        },
-        "docker.no_container": {
-            "en": "no container {name!r} on this engine. List them with %docker ps -a",
-            "fr": "aucun conteneur {name!r} sur ce moteur. Listez-les avec %docker ps -a",
-        },
-        "docker.name_in_use": {
-            "en": "a container named {name!r} already exists. Remove it with %docker rm -f {name}, "
-            "or choose another --name",
-            "fr": "un conteneur nommé {name!r} existe déjà. Supprimez-le avec "
-            "%docker rm -f {name}, ou choisissez un autre --name",
-        },
-        "docker.port_busy": {
-            "en": "port {port} is already in use on this machine. Stop the container that holds "
-            "it (%docker ps), or publish another port (-p {next_port}:...)",
-            "fr": "le port {port} est déjà utilisé sur cette machine. Arrêtez le conteneur qui "
-            "l'occupe (%docker ps), ou publiez un autre port (-p {next_port}:...)",
-        },
-        "docker.image_in_use": {
-            "en": "image {image!r} is used by a container. Remove the container first "
-            "(%docker rm -f NAME), or force with %docker rmi -f {image}",
-            "fr": "l'image {image!r} est utilisée par un conteneur. Supprimez d'abord le "
-            "conteneur (%docker rm -f NOM), ou forcez avec %docker rmi -f {image}",
-        },
-        "docker.registry_unreachable": {
-            "en": "no registry answers at {registry}. Offline, start the local one "
-            "(scripts/provision.sh); online, check the name (docker.io/<user>/...)",
-            "fr": "aucun registre ne répond à {registry}. Hors ligne, démarrez le registre local "
-            "(scripts/provision.sh) ; en ligne, vérifiez le nom (docker.io/<utilisateur>/...)",
-        },
-        "docker.push_denied": {
-            "en": "the registry refused {reference}: you are not logged in, or the name is not "
-            "yours. On Docker Hub, name it <your-user>/... and log in first",
-            "fr": "le registre a refusé {reference} : vous n'êtes pas connecté, ou ce nom ne vous "
-            "appartient pas. Sur Docker Hub, nommez-la <votre-utilisateur>/... et "
-            "connectez-vous d'abord",
-        },
-        "docker.not_local": {
-            "en": "there is no image {reference!r} on this engine to push. Tag one first: "
-            "%docker tag IMAGE {reference}",
-            "fr": "aucune image {reference!r} sur ce moteur à publier. Étiquetez-en une "
-            "d'abord : %docker tag IMAGE {reference}",
-        },
-        "docker.pull_failed": {
-            "en": "could not pull {reference}: {reason}. Offline, only images in the local "
-            "registry ({registry}) can be pulled",
-            "fr": "impossible de télécharger {reference} : {reason}. Hors ligne, seules les "
-            "images du registre local ({registry}) sont disponibles",
-        },
-        "docker.registry_local_only": {
-            "en": "{repository}: the kit only deletes from a registry on this machine "
-            "(127.0.0.1:PORT/NAME)",
-            "fr": "{repository} : le kit ne supprime que dans un registre de cette machine "
-            "(127.0.0.1:PORT/NOM)",
-        },
-        "docker.engine_said": {
-            "en": "the engine refused: {reason}",
-            "fr": "le moteur a refusé : {reason}",
-        },
-        "docker.started": {
-            "en": "Started {name} ({short_id}) from {image}{ports}",
-            "fr": "Conteneur {name} ({short_id}) démarré depuis {image}{ports}",
-        },
-        "docker.exited": {
-            "en": "{name} ({short_id}) exited with code {code}",
-            "fr": "{name} ({short_id}) s'est terminé avec le code {code}",
-        },
-        "docker.push_summary": {
-            "en": "Pushed {reference}: {pushed} new layer(s) sent, {existing} already in the "
-            "registry{mounted} (digest {digest})",
-            "fr": "{reference} publiée : {pushed} couche(s) nouvelle(s) envoyée(s), {existing} "
-            "déjà dans le registre{mounted} (empreinte {digest})",
-        },
-        "docker.push_mounted": {
-            "en": ", {count} mounted from another repository",
-            "fr": ", {count} reprise(s) d'un autre dépôt",
-        },
-        "docker.pull_summary": {
-            "en": "Pulled {reference} (digest {digest})",
-            "fr": "{reference} téléchargée (empreinte {digest})",
-        },
-        "docker.pruned": {
-            "en": "Removed {count} {what} made by layerlab for {owner}; {space} reclaimed",
-            "fr": "{count} {what} créé(e)s par layerlab pour {owner} supprimé(e)s ; "
-            "{space} récupérés",
-        },
-        "docker.what_images": {"en": "image(s)", "fr": "image(s)"},
-        "docker.what_containers": {"en": "container(s)", "fr": "conteneur(s)"},
-        "docker.prune_scope": {
-            "en": "(unlike the docker CLI, layerlab prunes only what it made for you: the engine "
-            "may be shared)",
-            "fr": "(contrairement à la CLI docker, layerlab ne nettoie que ce qu'il a créé pour "
-            "vous : le moteur est peut-être partagé)",
-        },
-        "docker.removed": {
-            "en": "Removed {count} container(s) and {images} image(s)",
-            "fr": "{count} conteneur(s) et {images} image(s) supprimé(s)",
-        },
-    }
-)
 
 
 # ---------------------------------------------------------------- value types

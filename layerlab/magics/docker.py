@@ -15,34 +15,7 @@ from typing import Any, NoReturn
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from layerlab import i18n
 from layerlab.i18n import t
-
-i18n.register(
-    {
-        "docker.usage_none": {
-            "en": "%docker needs a command: {commands}",
-            "fr": "%docker attend une commande : {commands}",
-        },
-        "docker.usage_unknown": {
-            "en": "%docker {command}: not a command the kit runs. Known: {commands}",
-            "fr": "%docker {command} : commande inconnue du kit. Connues : {commands}",
-        },
-        "docker.usage_build": {
-            "en": "%docker build: use %docker_build (same options) to see each step live",
-            "fr": "%docker build : utilisez %docker_build (mêmes options) pour suivre chaque étape",
-        },
-        "docker.usage_quotes": {
-            "en": "%docker: the line has an unclosed quote ({detail})",
-            "fr": "%docker : la ligne contient un guillemet non fermé ({detail})",
-        },
-        "docker.tagged": {"en": "Tagged {source} as {target}", "fr": "{source} étiquetée {target}"},
-        "docker.push_refers": {
-            "en": "The push refers to repository [{repository}]",
-            "fr": "Publication vers le dépôt [{repository}]",
-        },
-    }
-)
 
 #: Spelling of the CLI's management commands (``image ls``) → the kit's command names.
 _GROUPS: dict[str, dict[str, str]] = {

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as widgets
 
 from layerlab.context import human_size
-from layerlab.i18n import register, t
+from layerlab.i18n import t
 from layerlab.layers import shared_layers
 from layerlab.views import layers_text
 
@@ -25,51 +25,6 @@ if TYPE_CHECKING:
     from layerlab.layers import Layer, LayerStack
 
 Scale = Literal["log", "linear"]
-
-register(
-    {
-        "stack.title": {
-            "en": "{image}: {count} layers, {size} in total",
-            "fr": "{image} : {count} couches, {size} au total",
-        },
-        "stack.base_group": {
-            "en": "base image {name}: {count} layers, {size}",
-            "fr": "image de base {name} : {count} couches, {size}",
-        },
-        "stack.own_group": {
-            "en": "added by this image's Dockerfile: {count} layers, {size}",
-            "fr": "ajouté par le Dockerfile de cette image : {count} couches, {size}",
-        },
-        "stack.metadata": {"en": "metadata", "fr": "métadonnées"},
-        "stack.shared_chip": {"en": "shared", "fr": "partagée"},
-        "stack.shared": {
-            "en": "{first} and {second} share their bottom {count} filesystem layers "
-            "({size}): the engine stores them once",
-            "fr": "{first} et {second} partagent leurs {count} couches de fichiers du "
-            "bas ({size}) : le moteur ne les stocke qu'une fois",
-        },
-        "stack.none_shared": {
-            "en": "{first} and {second} share no layers",
-            "fr": "{first} et {second} ne partagent aucune couche",
-        },
-        "stack.scale_log": {
-            "en": "bar length: size on a log scale (sizes printed beside the bars)",
-            "fr": "longueur des barres : taille en échelle logarithmique (tailles "
-            "indiquées à côté)",
-        },
-        "stack.log_word": {"en": "log", "fr": "log"},
-        "stack.linear_word": {"en": "linear", "fr": "linéaire"},
-        "stack.scale_linear": {
-            "en": "bar length: size on a linear scale",
-            "fr": "longueur des barres : taille en échelle linéaire",
-        },
-        "stack.scale": {"en": "Scale", "fr": "Échelle"},
-        "stack.no_command": {
-            "en": "(no command recorded: usually the base system's files)",
-            "fr": "(aucune commande enregistrée : en général les fichiers du système de base)",
-        },
-    }
-)
 
 OWN_COLOR = "#0969da"
 BASE_COLOR = "#8c959f"
