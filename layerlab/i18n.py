@@ -70,6 +70,7 @@ def compile_catalog(lang: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".mo.tmp", delete=False) as tmp:
         write_mo(tmp, catalog, use_fuzzy=False)
+    Path(tmp.name).chmod(0o644)  # a temporary file is private; the catalog is for everyone
     Path(tmp.name).replace(target)
 
 
