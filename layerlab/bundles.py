@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from layerlab.context import human_size
 from layerlab.engine import connect
 from layerlab.errors import EngineError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -37,13 +37,12 @@ class BundleResult:
 
     def __repr__(self) -> str:
         if self.saved:
-            return t(
-                "bundle.saved",
-                count=len(self.images),
-                path=self.path,
-                size=human_size(self.size_bytes),
+            return tn(
+                "bundle.saved", len(self.images), path=self.path, size=human_size(self.size_bytes)
             )
-        return t("bundle.loaded", images=", ".join(self.images) or "?", path=self.path)
+        return tn(
+            "bundle.loaded", len(self.images), images=", ".join(self.images) or "?", path=self.path
+        )
 
 
 def save(

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
@@ -586,8 +586,8 @@ class CacheReport:
                 names = ", ".join(self.changed_files[:SHOWN_FILES])
                 extra = len(self.changed_files) - SHOWN_FILES
                 if extra > 0:
-                    names += t("cache.more_files", count=extra)
-                return t("cache.files_changed", count=len(self.changed_files), files=names)
+                    names += tn("cache.more_files", extra)
+                return tn("cache.files_changed", len(self.changed_files), files=names)
             case "base_changed" if self.previous_base_image:
                 return t(
                     "cache.from_changed",
@@ -603,7 +603,7 @@ class CacheReport:
                 )
             case "build_args_changed":
                 changes = ", ".join(_arg_words(change) for change in self.changed_build_args)
-                return t("cache.args_changed", count=len(self.changed_build_args), changes=changes)
+                return tn("cache.args_changed", len(self.changed_build_args), changes=changes)
             case _ if self.previous_stopped_at is not None:
                 return t("cache.previous_stopped", number=self.previous_stopped_at)
             case _:
@@ -615,17 +615,22 @@ class CacheReport:
             return t("cache.last_step")
         rebuilt = _step_list(self.rebuilt_after)
         if not self.cached_after:
-            return t("cache.all_later_rebuilt", steps=rebuilt)
+            return tn("cache.all_later_rebuilt", len(self.rebuilt_after), steps=rebuilt)
         cached = _step_list(self.cached_after)
         if not self.rebuilt_after:
-            return t("cache.later_cached", cached=cached)
-        return t("cache.some_later_rebuilt", steps=rebuilt, cached=cached)
+            return tn("cache.later_cached", len(self.cached_after), cached=cached)
+        return tn(
+            "cache.some_later_rebuilt",
+            len(self.cached_after),
+            rebuilt=tn("cache.rebuilt_after", len(self.rebuilt_after), steps=rebuilt),
+            cached=cached,
+        )
 
     def lines(self) -> list[str]:
         if self.first_miss_step is None:
             if self.cacheable_steps == 0:
                 return [t("cache.nothing_to_build")]
-            return [t("cache.all_cached", count=self.cached_steps)]
+            return [tn("cache.all_cached", self.cached_steps)]
         return [
             t(
                 "cache.first_miss",

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
-from layerlab.i18n import t
+from layerlab import i18n
+from layerlab.i18n import t, tn
 
 P = ParamSpec("P")
 
@@ -97,6 +98,12 @@ def _inspect_image(name: str) -> dict[str, Any] | None:
 
 def _short(identifier: str) -> str:
     return identifier.removeprefix("sha256:")[:12]
+
+
+def _state_words(state: str) -> str:
+    """A container state (the engine's word) in the learner's language."""
+    key = f"container.state.{state}"
+    return t(key) if i18n.has(key) else state
 
 
 def _size(size: float) -> str:
@@ -198,10 +205,10 @@ def layers_shared(first: str, second: str, at_least: int = 1) -> Verdict:
             break
         count += 1
     if count >= at_least:
-        return Verdict(True, t("check.shared.ok", first=first, second=second, count=count))
+        return Verdict(True, tn("check.shared.ok", count, first=first, second=second))
     return Verdict(
         False,
-        t("check.shared.few", first=first, second=second, count=count, expected=at_least),
+        tn("check.shared.few", count, first=first, second=second, expected=at_least),
         t("check.shared.hint"),
     )
 
@@ -224,7 +231,7 @@ def container_running(name: str) -> Verdict:
         return Verdict(True, t("check.running.ok", name=name, image=image))
     return Verdict(
         False,
-        t("check.running.stopped", name=name, state=state.get("Status", "?")),
+        t("check.running.stopped", name=name, state=_state_words(str(state.get("Status", "?")))),
         t("check.running.stopped_hint", name=name),
     )
 
@@ -255,7 +262,7 @@ def container_answers(port: int, text: str, path: str = "/", timeout: float = 10
             if time.monotonic() >= deadline:
                 return Verdict(
                     False,
-                    t("check.http.silent", url=url, seconds=timeout),
+                    t("check.http.silent", url=url, duration=i18n.seconds(timeout, None)),
                     t("check.http.silent_hint", port=port),
                 )
             time.sleep(0.25)
@@ -278,9 +285,11 @@ def nothing_left(labels: Mapping[str, str] | None = None) -> Verdict:
         return Verdict(True, t("check.clean.ok"))
     parts = []
     if found.containers:
-        parts.append(t("check.clean.containers", names=", ".join(found.containers)))
+        parts.append(
+            tn("check.clean.containers", len(found.containers), names=", ".join(found.containers))
+        )
     if found.images:
-        parts.append(t("check.clean.images", names=", ".join(found.images)))
+        parts.append(tn("check.clean.images", len(found.images), names=", ".join(found.images)))
     return Verdict(False, t("check.clean.left", what="; ".join(parts)), t("check.clean.hint"))
 
 
@@ -321,11 +330,12 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
     if problems:
         return Verdict(False, " ".join(problems), t("check.steps.hint"))
     if not built_names:
-        return Verdict(True, t("check.steps.ok_all", count=len(steps)))
-    return Verdict(
-        True,
-        t("check.steps.ok", rebuilt=", ".join(built_names), cached=len(steps) - len(built_names)),
-    )
+        return Verdict(True, tn("check.steps.ok_all", len(steps)))
+    rebuilt_text = tn("check.steps.ok_rebuilt", len(built_names), steps=", ".join(built_names))
+    others = len(steps) - len(built_names)
+    if not others:
+        return Verdict(True, t("check.steps.ok_alone", rebuilt=rebuilt_text))
+    return Verdict(True, tn("check.steps.ok_others", others, rebuilt=rebuilt_text))
 
 
 @_check
@@ -356,9 +366,17 @@ def push_reused(summary: Any, new_layers: int = 1) -> Verdict:
         )
     pushed = len(summary.pushed)
     if pushed == new_layers and summary.already_present == summary.layers - new_layers:
-        return Verdict(True, t("check.push.ok", new=pushed, existing=summary.already_present))
+        sent = tn("count.layers_sent", pushed)
+        if not summary.already_present:
+            return Verdict(True, t("check.push.ok_all_new", sent=sent))
+        return Verdict(True, tn("check.push.ok_others", summary.already_present, sent=sent))
     return Verdict(
         False,
-        t("check.push.wrong", pushed=pushed, existing=summary.already_present, new=new_layers),
+        t(
+            "check.push.wrong",
+            sent=tn("count.layers_sent", pushed),
+            present=tn("count.layers_present", summary.already_present),
+            expected=tn("count.layers_sent", new_layers),
+        ),
         t("check.push.hint"),
     )

@@ -22,7 +22,7 @@ from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner, slug
 from layerlab.errors import LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -61,7 +61,7 @@ def check_run_allowed(ports: Iterable[int | None], running_count: int) -> None:
     config = settings()
     if config.max_containers and running_count >= config.max_containers:
         raise LimitReached(
-            t("classroom.max_containers", count=running_count, limit=config.max_containers)
+            tn("classroom.max_containers", running_count, limit=config.max_containers)
         )
     ranges = allowed_port_ranges()
     if not ranges:
@@ -127,21 +127,25 @@ class CleanupReport:
     def summary(self) -> str:
         if not self.removed and not self.failed:
             return t("classroom.nothing", who=self.who)
-        verb = t("classroom.would_remove" if self.dry_run else "classroom.removed")
         return t(
-            "classroom.summary",
-            verb=verb,
-            containers=len(self.containers),
-            images=len(self.images),
+            "classroom.summary.dry_run" if self.dry_run else "classroom.summary.removed",
+            containers=tn("count.containers", len(self.containers)),
+            images=tn("count.images", len(self.images)),
             who=self.who,
             reclaimed=human_size(self.reclaimed_bytes),
         )
 
     def text(self) -> str:
-        lines = [f"  {item.kind:<9} {item.name:<50} {item.owner}" for item in self.removed]
+        lines = [
+            f"  {t(f'kind.{item.kind}'):<9} {item.name:<50} {item.owner}" for item in self.removed
+        ]
         if self.failed:
-            lines.append(t("classroom.failures", count=len(self.failed)))
-            lines.extend(f"  {item.kind} {item.name}: {reason}" for item, reason in self.failed)
+            lines.append(tn("classroom.failures", len(self.failed)))
+            lines.extend(
+                "  "
+                + t("classroom.failure", kind=t(f"kind.{item.kind}"), name=item.name, reason=reason)
+                for item, reason in self.failed
+            )
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -150,12 +154,17 @@ class CleanupReport:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{item.kind}</td><td><code>{html.escape(item.name)}</code></td>"
+            f"<tr><td>{html.escape(t(f'kind.{item.kind}'))}</td>"
+            f"<td><code>{html.escape(item.name)}</code></td>"
             f"<td>{html.escape(item.owner)}</td></tr>"
             for item in self.removed
         )
         failed = "".join(
-            f"<li><code>{html.escape(item.name)}</code>: {html.escape(reason)}</li>"
+            "<li>"
+            + html.escape(
+                t("classroom.failure", kind=t(f"kind.{item.kind}"), name=item.name, reason=reason)
+            )
+            + "</li>"
             for item, reason in self.failed
         )
         table = f"<table>{rows}</table>" if rows else ""

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerlab import classroom
+from layerlab import classroom, i18n
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_KIT, LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner
 from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.views import Table
 
 
@@ -125,11 +126,11 @@ class ContainerRun:
             return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
         ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
         return t(
-            "docker.started",
+            "docker.started_ports" if ports else "docker.started",
             name=self.name,
             short_id=self.short_id,
             image=self.image,
-            ports=f": {ports}" if ports else "",
+            ports=ports,
         )
 
     def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
@@ -164,12 +165,12 @@ class PushSummary:
         return len(self.existing) + len(self.mounted)
 
     def __str__(self) -> str:
-        mounted = t("docker.push_mounted", count=len(self.mounted)) if self.mounted else ""
+        mounted = tn("docker.push_mounted", len(self.mounted)) if self.mounted else ""
         return t(
             "docker.push_summary",
             reference=self.reference,
-            pushed=len(self.pushed),
-            existing=len(self.existing),
+            sent=tn("count.new_layers_sent", len(self.pushed)),
+            present=tn("count.layers_present", len(self.existing)),
             mounted=mounted,
             digest=short(self.digest or "-"),
         )
@@ -191,10 +192,9 @@ class PruneSummary:
     space_bytes: int
 
     def __str__(self) -> str:
-        return t(
-            "docker.pruned",
-            count=len(self.removed),
-            what=t(f"docker.what_{self.what}"),
+        return tn(
+            f"docker.pruned.{self.what}",
+            len(self.removed),
             owner=owner(),
             space=human_size(self.space_bytes),
         )
@@ -407,8 +407,9 @@ def ps(
         wanted += [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={owner()}"]
     if wanted:
         filters["label"] = wanted
+    api = _api()
     try:
-        summaries = _api().containers(all=all_containers, filters=filters or None)
+        summaries = api.containers(all=all_containers, filters=filters or None)
     except _errors() as exc:
         raise engine_error(exc) from None
     rows: list[list[str]] = []
@@ -423,7 +424,7 @@ def ps(
                 short(str(summary["Id"])),
                 learner_names.to_learner(str(summary.get("Image", ""))),
                 f'"{command}"',
-                str(summary.get("Status", "")),
+                _status_words(api, summary),
                 ports,
                 name,
             ]
@@ -439,7 +440,47 @@ def ps(
                 "labels": summary.get("Labels") or {},
             }
         )
-    return Table(["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "PORTS", "NAMES"], rows, records)
+    headers = ["container_id", "image", "command", "status", "ports", "names"]
+    return Table([t(f"table.{key}") for key in headers], rows, records)
+
+
+def _timestamp(text: str) -> float | None:
+    """The Unix time of an engine timestamp (RFC 3339, nanoseconds): None for the zero time."""
+    if not text or text.startswith("0001-"):
+        return None
+    import datetime as dt
+
+    main, _, fraction = text.rstrip("Z").partition(".")
+    fraction = fraction.split("+")[0].split("-")[0]
+    try:
+        when = dt.datetime.fromisoformat(main)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp() + float(f"0.{fraction or 0}")
+
+
+def _status_words(api: Any, summary: Mapping[str, Any]) -> str:
+    """The STATUS column in the learner's language, from the engine's numbers.
+
+    The engine's own ``Status`` ("Up 5 minutes", "Exited (0) 2 hours ago") is English text;
+    the container's state, exit code and start/finish times give the same in any language.
+    """
+    try:
+        state = dict(api.inspect_container(summary["Id"]).get("State") or {})
+    except _errors():  # gone since the listing: what the listing said is all there is
+        state = {"Status": summary.get("State", "")}
+    status = str(state.get("Status", ""))
+    started = _timestamp(str(state.get("StartedAt", "")))
+    if status in ("running", "paused") and started is not None:
+        up = i18n.duration(max(0.0, time.time() - started))
+        return t("ps.up" if status == "running" else "ps.paused", duration=up)
+    finished = _timestamp(str(state.get("FinishedAt", "")))
+    if status == "exited" and finished is not None:
+        return t("ps.exited", code=state.get("ExitCode", "?"), ago=i18n.ago(finished))
+    key = f"container.state.{status}"
+    return t(key) if i18n.has(key) else status
 
 
 def logs(name: str, *, tail: int | None = None) -> str:
@@ -776,4 +817,8 @@ def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:
 
 
 def removed_message(found: Leftovers) -> str:
-    return t("docker.removed", count=len(found.containers), images=len(found.images))
+    return t(
+        "docker.removed",
+        containers=tn("count.containers", len(found.containers)),
+        images=tn("count.images", len(found.images)),
+    )

@@ -114,9 +114,13 @@ def _engine() -> tuple[Check, Any]:
     except Exception as exc:  # noqa: BLE001 - the engine answered the ping but not this
         return Check(name, "fail", f"{describe_host()}: {exc}", t("doctor.engine_fix")), None
     product = "Podman" if "podman" in str(version.get("Components", "")).lower() else "Docker"
-    detail = (
-        f"{product} {version.get('Version', '?')} (API {version.get('ApiVersion', '?')}, "
-        f"{version.get('Os', '?')}/{version.get('Arch', '?')}) at {describe_host()}"
+    detail = t(
+        "doctor.engine_detail",
+        product=product,
+        version=version.get("Version", "?"),
+        api=version.get("ApiVersion", "?"),
+        platform=f"{version.get('Os', '?')}/{version.get('Arch', '?')}",
+        host=describe_host(),
     )
     return Check(name, "ok", detail), client.api
 

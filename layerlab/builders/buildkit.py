@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
@@ -661,7 +662,9 @@ class BuildKitBuilder:
             if process.stdout is not None:
                 process.stdout.close()
         if timed_out.is_set():
-            raise BuildInterrupted(t("buildkit.timeout", seconds=request.timeout_s or 0))
+            raise BuildInterrupted(
+                t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
+            )
         if code == 0:
             image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
             yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))

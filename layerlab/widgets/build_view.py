@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from layerlab.build import BuildDone, BuildResult, LogLine, StepOutput
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.views import STATUS_MARK, build_text
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def report_html(result: BuildResult) -> str:
 
 
 def log_title(result: BuildResult) -> str:
-    return t("view.log_title", shown=len(result.log_store.tail), total=result.log_store.lines)
+    return tn("view.log_title", len(result.log_store.tail), total=result.log_store.lines)
 
 
 def log_html(result: BuildResult) -> str:

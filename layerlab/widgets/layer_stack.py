@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as widgets
 
 from layerlab.context import human_size
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.layers import shared_layers
 from layerlab.views import layers_text
 
@@ -151,7 +151,7 @@ def stack_html(
         shared = total - position <= shared_count  # counted from the bottom
         row = layer_row_html(layer, biggest, scale=scale, shared=shared)
         (base_rows if layer.from_base else own_rows).append(row)
-    title = t("stack.title", image=stack.image, count=total, size=human_size(stack.total_bytes))
+    title = tn("stack.title", total, image=stack.image, size=human_size(stack.total_bytes))
     heading = (
         f"<div class='layerlab-stack-title' style='font-weight:700;margin-bottom:4px'>"
         f"{html.escape(title)}</div>"
@@ -162,7 +162,7 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-own-group",
-                t("stack.own_group", count=len(own_rows), size=human_size(own_bytes)),
+                tn("stack.own_group", len(own_rows), size=human_size(own_bytes)),
                 own_rows,
                 f"1px solid {OWN_COLOR}66",
             )
@@ -171,10 +171,10 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-base-group",
-                t(
+                tn(
                     "stack.base_group",
+                    len(base_rows),
                     name=stack.base_image or "?",
-                    count=len(base_rows),
                     size=human_size(base_bytes),
                 ),
                 base_rows,
@@ -195,9 +195,7 @@ def shared_text(first: LayerStack, second: LayerStack) -> str:
         return t("stack.none_shared", first=first.image, second=second.image)
     entries = shared_entries(first, second)
     size = sum(layer.size_bytes for layer in first.layers[len(first.layers) - entries :])
-    return t(
-        "stack.shared", first=first.image, second=second.image, count=count, size=human_size(size)
-    )
+    return tn("stack.shared", count, first=first.image, second=second.image, size=human_size(size))
 
 
 def layer_stack_html(stacks: tuple[LayerStack, ...], scale: Scale = "log") -> str:

@@ -61,7 +61,7 @@ def test_magics_and_config_are_registered(ip: Any) -> None:
 
 def test_language_follows_config_then_locale(ip: Any, monkeypatch: Any) -> None:
     ip.run_line_magic("config", "Layerlab.language = 'fr'")
-    assert i18n.t("status.cached") == "cache"
+    assert i18n.t("status.cached") == "en cache"
     ip.run_line_magic("config", "Layerlab.language = 'auto'")
     monkeypatch.setenv("LAYERLAB_LANG", "fr_FR.UTF-8")
     assert i18n.language() == "fr"
