@@ -71,7 +71,8 @@ def test_run_limits_name_the_limit_hit(config: Layerlab) -> None:
 def test_limit_messages_follow_the_language(config: Layerlab) -> None:
     config.max_containers = 1
     config.language = "fr"
-    with pytest.raises(LimitReached, match="1 conteneur en marche\u202f; la classe en autorise 1 au plus"):
+    limit_hit = "1 conteneur en marche\u202f; la classe en autorise 1 au plus"
+    with pytest.raises(LimitReached, match=limit_hit):
         check_run_allowed([], running_count=1)
 
 
