@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layerlab import cache, names
+from layerlab import cache, i18n, names
 from layerlab import dockerfile as dockerfile_model
 from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
 from layerlab.builders.base import BuildRequest, run_build, select_builder
@@ -23,7 +22,7 @@ from layerlab.engine import (
     owner,
 )
 from layerlab.errors import DockerfileError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.views import Table
 
 if TYPE_CHECKING:
@@ -105,16 +104,16 @@ def build(  # noqa: C901
     summary = summarize(root, dockerfile if not Path(dockerfile).is_absolute() else "Dockerfile")
     if summary.size_bytes > config.context_max_mb * 1e6 and not force:
         raise ContextTooLarge(
-            t(
+            tn(
                 "context.too_large",
+                summary.files,
                 root=root,
                 size=human_size(summary.size_bytes),
-                files=summary.files,
-                limit=config.context_max_mb,
+                limit=human_size(config.context_max_mb * 1e6),
             )
         )
     if summary.size_bytes > config.context_warn_mb * 1e6:
-        say(t("context.large", size=human_size(summary.size_bytes), files=summary.files))
+        say(tn("context.large", summary.files, size=human_size(summary.size_bytes)))
     args = dict(build_args or {})
     normalized = tuple(normalize_tag(tag) for tag in tags)
     engine_tags = tuple(names.to_engine(tag) for tag in normalized)
@@ -162,15 +161,6 @@ def build(  # noqa: C901
     return result
 
 
-def _age(created: int) -> str:
-    when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
-    seconds = (dt.datetime.now(tz=dt.UTC) - when).total_seconds()
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return f"{int(seconds)} seconds ago"
-
-
 def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
     """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
     api = connect().api
@@ -197,7 +187,7 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
                     repository,
                     name,
                     short,
-                    _age(int(summary.get("Created", 0))),
+                    i18n.ago(int(summary.get("Created", 0))),
                     human_size(int(summary.get("Size", 0))),
                 ]
             )
@@ -211,4 +201,5 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
                     "labels": summary.get("Labels") or {},
                 }
             )
-    return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)
+    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
+    return Table([t(key) for key in headers], rows, records)

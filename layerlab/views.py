@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from layerlab import i18n
 from layerlab.build import (
     BuildDone,
     BuildEvent,
@@ -17,7 +18,7 @@ from layerlab.build import (
     StepStarted,
 )
 from layerlab.context import human_size
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
@@ -27,12 +28,12 @@ STATUS_MARK = {"cached": "✓", "built": "●", "failed": "✗", "running": "…
 
 
 def step_line(step: BuildStep) -> str:
-    duration = f"{step.duration_s:5.1f}s" if step.duration_s is not None else "     "
+    duration = i18n.seconds(step.duration_s) if step.duration_s is not None else ""
     status = t(f"status.{step.status}")
     total = f"/{step.total}" if step.total else ""
     return (
         f"{STATUS_MARK.get(step.status, ' ')} [{step.number}{total}] "
-        f"{status:<10} {duration}  {step.instruction}"
+        f"{status:<10} {duration:>6}  {step.instruction}"
     )
 
 
@@ -55,7 +56,7 @@ def build_html(result: BuildResult) -> str:
     }
     for step in result.steps:
         color = colors.get(step.status, "#000")
-        duration = f"{step.duration_s:.1f}s" if step.duration_s is not None else ""
+        duration = i18n.seconds(step.duration_s) if step.duration_s is not None else ""
         rows.append(
             f"<tr><td>{step.number}</td><td style='color:{color};font-weight:600'>"
             f"{html.escape(t(f'status.{step.status}'))}</td><td>{duration}</td>"
@@ -64,9 +65,13 @@ def build_html(result: BuildResult) -> str:
     report = ""
     if result.cache_report is not None:
         report = f"<p>{html.escape(str(result.cache_report))}</p>"
+    head = "".join(
+        f"<th>{html.escape(t(key))}</th>"
+        for key in ("view.col_state", "view.col_time", "view.col_instruction")
+    )
     return (
-        "<div class='layerlab-build'><table><thead><tr><th>#</th><th>state</th><th>time</th>"
-        f"<th>instruction</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<div class='layerlab-build'><table><thead><tr><th>#</th>{head}"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f"<p><b>{html.escape(result.summary())}</b></p>{report}</div>"
     )
 
@@ -117,7 +122,14 @@ class TextProgress:
         match event:
             case StepStarted(number, total, instruction, _):
                 self._shown[number] = 0
-                self._print(f"Step {number}/{total or '?'} : {instruction}")
+                self._print(
+                    t(
+                        "view.step_started",
+                        number=number,
+                        total=total or "?",
+                        instruction=instruction,
+                    )
+                )
             case StepOutput(number, line):
                 shown = self._shown.get(number, 0)
                 if shown < self.max_step_lines:
@@ -134,7 +146,7 @@ class TextProgress:
     def _more(self, number: int) -> None:
         extra = self._shown.get(number, 0) - self.max_step_lines
         if extra > 0:
-            self._print("    " + t("build.more_lines", count=extra))
+            self._print("    " + tn("build.more_lines", extra))
         self._shown[number] = 0
 
     def _done(self, result: BuildResult) -> None:
@@ -149,15 +161,15 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    title = t(
+    title = tn(
         "layers.title",
+        len(stack.layers),
         image=stack.image,
         short_id=stack.image_id.removeprefix("sha256:")[:12],
-        count=len(stack.layers),
         size=human_size(stack.total_bytes),
     )
     lines = [title]
-    header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}{t('layers.header')}"
+    header = f"{t('table.layer'):<14}{t('table.size'):>10}  {'':5}{t('layers.header')}"
     lines.append(header)
     for layer in stack.layers:
         ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
@@ -165,7 +177,7 @@ def layers_text(stack: LayerStack) -> str:
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
     if stack.base_image:
-        lines.append(t("layers.base_image", image=stack.base_image, count=len(stack.base_layers)))
+        lines.append(tn("layers.base_image", len(stack.base_layers), image=stack.base_image))
     return "\n".join(lines)
 
 
@@ -179,16 +191,19 @@ def layers_html(stack: LayerStack) -> str:
         rows.append(
             f"<tr style='{style}'><td><code>{ident}</code></td>"
             f"<td>{human_size(layer.size_bytes)}</td>"
-            f"<td>{'base' if layer.from_base else ''}</td>"
+            f"<td>{html.escape(t('layers.base_word')) if layer.from_base else ''}</td>"
             f"<td><code>{html.escape(layer.created_by[:120])}</code></td></tr>"
         )
     title = html.escape(
-        f"{stack.image}: {len(stack.layers)} layers, {human_size(stack.total_bytes)}"
+        tn("stack.title", len(stack.layers), image=stack.image, size=human_size(stack.total_bytes))
+    )
+    head = "".join(
+        f"<th>{html.escape(t(key)) if key else ''}</th>"
+        for key in ("table.layer", "table.size", "", "layers.header")
     )
     return (
-        f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr><th>image</th>"
-        f"<th>size</th><th></th><th>created by</th></tr></thead><tbody>{''.join(rows)}"
-        "</tbody></table></div>"
+        f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

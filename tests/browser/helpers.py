@@ -57,15 +57,17 @@ WORDS = {
         scale="Scale",
     ),
     "fr": Words(
-        summary=r"Construit .+ en [\d.]+ s : (\d+) sur (\d+) étapes venues du cache",
-        base_group="image de base {name} : ",
-        own_group="ajouté par le Dockerfile de cette image : ",
-        badges={"cached": "✓ cache", "built": "● construit", "base": "▣ base"},
+        # French typography: U+00A0 before ":", U+202F before the unit "s" (see docs/glossary.md)
+        summary=r"L'image .+ a été construite en [\d,]+\u202fs\u00a0: (\d+) sur (\d+) étapes "
+        r"venues du cache",
+        base_group="image de base {name}\u00a0: ",
+        own_group="ajoutées par le Dockerfile de cette image\u00a0: ",
+        badges={"cached": "✓ en cache", "built": "● construite", "base": "▣ base"},
         columns=("étape", "état", "durée", "instruction"),
-        first_miss="Cache : l'étape ",
+        first_miss="Cache\u00a0: l'étape ",
         files_changed="des fichiers qu'elle copie depuis le contexte de construction ont "
-        "changé depuis la dernière construction : ",
-        log_title="Journal de construction : ",
+        "changé depuis la dernière construction\u00a0: ",
+        log_title="Journal de construction\u00a0: ",
         metadata="métadonnées",
         scale="Échelle",
     ),
