@@ -74,14 +74,21 @@ WORDS = {
 
 # ---------------------------------------------------------------- notebooks
 def notebook_01(language: str = "en") -> Path:
-    """The first lab, as the repository ships it in ``language``."""
-    found = sorted((REPO / "notebooks" / language).glob("01-*.ipynb"))
+    """The first lab's source (jupytext MyST), as the repository ships it in ``language``."""
+    found = sorted((REPO / "notebooks" / language).glob("01-*.md"))
     if not found:
         pytest.fail(
-            f"notebooks/{language}/01-*.ipynb is missing: the first lab is not written yet",
+            f"notebooks/{language}/01-*.md is missing: the first lab is not written yet",
             pytrace=False,
         )
     return found[0]
+
+
+def read_lab(source: Path) -> Any:
+    """A lab source as a notebook (what JupyterLab opens through jupytext)."""
+    import jupytext
+
+    return jupytext.read(source)
 
 
 def with_unique_tags(notebook: Any, suffix: str = "") -> tuple[Any, dict[str, str]]:

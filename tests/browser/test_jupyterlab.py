@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     check_layer_stack,
     notebook_01,
     open_notebook,
+    read_lab,
     run_all_cells,
     shoot,
     step_states,
@@ -99,11 +100,12 @@ def test_notebook_01_runs_in_jupyterlab(
     docker_client: Any, jupyter_server: JupyterServer, page: Any, screenshots: Path
 ) -> None:
     source = notebook_01()
-    notebook, renamed = with_unique_tags(nbformat.read(source, as_version=4))
+    notebook, renamed = with_unique_tags(read_lab(source))
     assert renamed, "notebook 01 builds no tagged image"
-    nbformat.write(notebook, jupyter_server.root / source.name)
+    name = source.with_suffix(".ipynb").name
+    nbformat.write(notebook, jupyter_server.root / name)
 
-    panel = open_notebook(page, jupyter_server, source.name)
+    panel = open_notebook(page, jupyter_server, name)
     run_all_cells(page, panel)
     assert cell_errors(panel) == []
     views = build_views(panel, at_least=3)

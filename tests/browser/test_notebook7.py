@@ -32,6 +32,7 @@ from tests.browser.helpers import (
     notebook_01,
     open_in_notebook7,
     open_notebook,
+    read_lab,
     run_all_cells,
     shoot,
     step_badges,
@@ -58,10 +59,11 @@ def copy_lab(server: JupyterServer, language: str) -> tuple[str, str]:
     Returns the notebook's file name and the name its lab image got.
     """
     source = notebook_01(language)
-    notebook, renamed = with_unique_tags(nbformat.read(source, as_version=4), suffix=language)
+    notebook, renamed = with_unique_tags(read_lab(source), suffix=language)
     assert "python-hello-world" in renamed, f"{source.name} no longer builds python-hello-world"
-    nbformat.write(notebook, server.root / source.name)
-    return source.name, renamed["python-hello-world"]
+    name = source.with_suffix(".ipynb").name
+    nbformat.write(notebook, server.root / name)
+    return name, renamed["python-hello-world"]
 
 
 def check_words(view: Any, stack_view: Any, language: str) -> None:
