@@ -1,7 +1,7 @@
 """nbgrader settings for the layerlab labs (a course folder copies this file beside source/).
 
 The labs' sources are ``notebooks/{en,fr}/NN-slug.md``; ``scripts/learner-notebooks --course
-DIR`` lays them out as an nbgrader course (``DIR/source/<lab>/<lab>.ipynb``) with this file.
+DIR`` lays them out as an nbgrader course (``DIR/source/NN-lang/NN-slug.ipynb``) with this file.
 ``scripts/learner-notebooks`` also reads it to make the learners' copies, so both ways give
 learners the same notebooks.
 """
