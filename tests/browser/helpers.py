@@ -51,7 +51,8 @@ WORDS = {
         badges={"cached": "✓ cached", "built": "● built", "base": "▣ base"},
         columns=("step", "state", "time", "instruction"),
         first_miss="Cache: step ",
-        files_changed="files it copies from the build context changed since the last build: ",
+        # one file changed in these labs: the singular of the message's plural forms
+        files_changed="a file it copies from the build context changed since the last build: ",
         log_title="Build log: last ",
         metadata="metadata",
         scale="Scale",
@@ -65,7 +66,7 @@ WORDS = {
         badges={"cached": "✓ en cache", "built": "● construite", "base": "▣ base"},
         columns=("étape", "état", "durée", "instruction"),
         first_miss="Cache\u00a0: l'étape ",
-        files_changed="des fichiers qu'elle copie depuis le contexte de construction ont "
+        files_changed="un fichier qu'elle copie depuis le contexte de construction a "
         "changé depuis la dernière construction\u00a0: ",
         log_title="Journal de construction\u00a0: ",
         metadata="métadonnées",
