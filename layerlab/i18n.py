@@ -83,6 +83,113 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "classique ne sait pas le construire. Utilisez %docker_build "
         "--builder buildkit",
     },
+    # Dockerfile rules the engine's parser enforces (layerlab/dockerfile.py)
+    "df.directive_twice": {
+        "en": "the parser directive {name!r} is given twice: only one is allowed",
+        "fr": "la directive {name!r} apparaît deux fois : une seule est permise",
+    },
+    "df.bad_escape": {
+        "en": "the escape directive accepts only \\ or ` (found {value!r})",
+        "fr": "la directive escape n'accepte que \\ ou ` (trouvé {value!r})",
+    },
+    "df.two_args": {
+        "en": "{instruction} needs a name and a value ({instruction} name=value)",
+        "fr": "{instruction} attend un nom et une valeur ({instruction} nom=valeur)",
+    },
+    "df.name_value": {
+        "en": "{instruction} expects name=value pairs, but {word!r} has no =",
+        "fr": "{instruction} attend des paires nom=valeur, mais {word!r} n'a pas de =",
+    },
+    "df.blank_name": {
+        "en": "{instruction} has a name=value pair with an empty name",
+        "fr": "{instruction} contient une paire nom=valeur dont le nom est vide",
+    },
+    "df.one_arg": {
+        "en": "{instruction} takes exactly one argument",
+        "fr": "{instruction} attend exactement un argument",
+    },
+    "df.copy_args": {
+        "en": "{instruction} needs at least a source and a destination",
+        "fr": "{instruction} attend au moins une source et une destination",
+    },
+    "df.from_args": {
+        "en": "FROM takes an image, optionally followed by AS and a stage name",
+        "fr": "FROM attend une image, suivie éventuellement de AS et d'un nom d'étape",
+    },
+    "df.stage_name": {
+        "en": "invalid stage name {name!r}: it must start with a letter and hold only "
+        "letters, digits, -, _ and .",
+        "fr": "nom d'étape {name!r} invalide : il doit commencer par une lettre et ne "
+        "contenir que des lettres, des chiffres, -, _ et .",
+    },
+    "df.unknown_flag": {
+        "en": "{instruction} has no option --{flag}",
+        "fr": "{instruction} n'a pas d'option --{flag}",
+    },
+    "df.flag_value": {
+        "en": "the option --{flag} needs a value: --{flag}=…",
+        "fr": "l'option --{flag} attend une valeur : --{flag}=…",
+    },
+    "df.flag_twice": {
+        "en": "the option --{flag} is given twice",
+        "fr": "l'option --{flag} apparaît deux fois",
+    },
+    "df.flag_invalid": {
+        "en": "invalid value {value!r} for the option --{flag}",
+        "fr": "valeur {value!r} invalide pour l'option --{flag}",
+    },
+    "df.onbuild_trigger": {
+        "en": "{trigger} is not allowed after ONBUILD",
+        "fr": "{trigger} n'est pas permis après ONBUILD",
+    },
+    "df.healthcheck_type": {
+        "en": "HEALTHCHECK expects CMD or NONE, found {type!r}",
+        "fr": "HEALTHCHECK attend CMD ou NONE ; trouvé {type!r}",
+    },
+    "df.healthcheck_none": {
+        "en": "HEALTHCHECK NONE takes no arguments",
+        "fr": "HEALTHCHECK NONE n'attend aucun argument",
+    },
+    "df.healthcheck_cmd": {
+        "en": "HEALTHCHECK CMD needs a command",
+        "fr": "HEALTHCHECK CMD attend une commande",
+    },
+    "df.shell_json": {
+        "en": 'SHELL must be written in JSON form: SHELL ["executable", "option"]',
+        "fr": 'SHELL s\'écrit en forme JSON : SHELL ["exécutable", "option"]',
+    },
+    "df.volume_empty": {
+        "en": "VOLUME with an empty path",
+        "fr": "VOLUME avec un chemin vide",
+    },
+    "df.heredoc_unclosed": {
+        "en": "the heredoc <<{word} is never closed by a line {word}",
+        "fr": "le heredoc <<{word} n'est jamais fermé par une ligne {word}",
+    },
+    "df.heredoc_hint": {
+        "en": " (a heredoc? <<{word} needs BuildKit and the first line "
+        "# syntax=docker/dockerfile:1)",
+        "fr": " (un heredoc ? <<{word} nécessite BuildKit et la première ligne "
+        "# syntax=docker/dockerfile:1)",
+    },
+    "df.json_fallback": {
+        "en": "line {line}: {instruction} looks like JSON form but is not valid JSON "
+        '({detail}), so Docker runs it as a shell command. Write {instruction} ["executable", '
+        '"arg"] with double quotes',
+        "fr": "ligne {line} : {instruction} ressemble à la forme JSON mais n'est pas du JSON "
+        "valide ({detail}) ; Docker l'exécute donc comme une commande shell. Écrivez "
+        '{instruction} ["exécutable", "arg"] avec des guillemets doubles',
+    },
+    "df.empty_continuation": {
+        "en": "line {line}: an empty line inside a continued instruction (Docker "
+        "accepts it for now but warns it will become an error)",
+        "fr": "ligne {line} : une ligne vide au milieu d'une instruction continuée "
+        "(Docker l'accepte encore, mais annonce que ce sera une erreur)",
+    },
+    "df.no_command": {
+        "en": "line {line}: {instruction} without a command",
+        "fr": "ligne {line} : {instruction} sans commande",
+    },
     # engine
     "engine.unreachable": {
         "en": "cannot reach a Docker Engine at {where} ({reason}). Start "
