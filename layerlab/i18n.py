@@ -89,8 +89,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "fr": "la directive {name!r} apparaît deux fois : une seule est permise",
     },
     "df.bad_escape": {
-        "en": "the escape directive accepts only \\ or ` (found {value!r})",
-        "fr": "la directive escape n'accepte que \\ ou ` (trouvé {value!r})",
+        "en": "invalid escape directive {value!r}: use \\ or `",
+        "fr": "directive escape {value!r} invalide : utilisez \\ ou `",
     },
     "df.two_args": {
         "en": "{instruction} needs a name and a value ({instruction} name=value)",
@@ -163,7 +163,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "fr": "VOLUME avec un chemin vide",
     },
     "df.heredoc_unclosed": {
-        "en": "the heredoc <<{word} is never closed by a line {word}",
+        "en": "heredoc <<{word} is never closed by a line {word}",
         "fr": "le heredoc <<{word} n'est jamais fermé par une ligne {word}",
     },
     "df.heredoc_hint": {

@@ -100,7 +100,7 @@ def test_directive_spelling_the_engine_accepts() -> None:
     [
         ("# escape=`\n# escape=\\\nFROM x\n", 2, "'escape' is given twice"),
         ("# syntax=a\n# ESCAPE=`\n# syntax=b\nFROM x\n", 3, "'syntax' is given twice"),
-        ("# escape=x\nFROM x\n", 1, "only \\ or `"),
+        ("# escape=x\nFROM x\n", 1, "invalid escape directive 'x': use \\ or `"),
     ],
 )
 def test_directive_mistakes(text: str, line: int, needle: str) -> None:
@@ -388,3 +388,15 @@ def test_magic_messages_follow_the_language(
     assert capsys.readouterr().out.strip() == "Écriture de Dockerfile (4 instructions)"
     with pytest.raises(DockerfileError, match="doit commencer par FROM"):
         magic("", "RUN x\n")
+
+
+def test_magic_writes_single_quoted_json_and_warns(
+    magic: Any, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the engine runs it as a shell command: written as the engine would take it, with a warning
+    cell = "FROM x\nCMD ['python', 'app.py']\n"
+    magic("", cell)
+    assert (workdir / "Dockerfile").read_text(encoding="utf-8") == cell
+    err = capsys.readouterr().err
+    assert "line 2: CMD looks like JSON form but is not valid JSON" in err
+    assert len(err.strip().splitlines()) == 1
