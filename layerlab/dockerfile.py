@@ -258,7 +258,7 @@ def _read(  # noqa: C901 - the engine's reading loop, kept in one piece to compa
         directives.feed(token, number)
         token = "" if token.startswith("#") else token
         index += 1
-        continuation = re.compile(re.escape(directives.escape) + r"[ \t]*$")
+        continuation = re.compile(re.escape(directives.escape) + r"[ \t]*\Z")
         line, open_ = continuation.sub("", token), bool(continuation.search(token))
         if not open_ and not line:
             continue
@@ -278,7 +278,7 @@ def _read(  # noqa: C901 - the engine's reading loop, kept in one piece to compa
             warnings.append(t("df.empty_continuation", line=number))
         item = _Logical(line, number, index)
         keyword = _WHITESPACE.split(line.strip(_GO_SPACE), maxsplit=1)[0].upper()
-        if heredocs and keyword in HEREDOC_INSTRUCTIONS:
+        if heredocs and keyword in HEREDOC_INSTRUCTIONS and not _is_json_form(line):
             words = _heredoc_words(line)
             for word, chomp in words:
                 while True:
@@ -291,6 +291,13 @@ def _read(  # noqa: C901 - the engine's reading loop, kept in one piece to compa
             item = _Logical(line, number, index, tuple(word for word, _chomp in words))
         logical.append(item)
     return logical, warnings
+
+
+def _is_json_form(line: str) -> bool:
+    """Whether the instruction on ``line`` is in JSON form (which opens no heredoc)."""
+    parts = _WHITESPACE.split(line.strip(_GO_SPACE), maxsplit=1)
+    _flags, rest = _extract_flags(parts[1]) if len(parts) == 2 else ([], "")
+    return _json_array(rest.strip(_GO_SPACE)) is not None
 
 
 def _heredoc_words(line: str) -> list[tuple[str, bool]]:
@@ -505,7 +512,8 @@ def _node(  # noqa: C901, PLR0912, PLR0915 - the engine's dispatch table, in one
             node.args = _WHITESPACE.split(rest) if rest else []
         elif rest:
             node.args = [rest]
-        if array is None and rest.startswith("[") and rest.endswith("]"):
+        shell_form = keyword in ("CMD", "ENTRYPOINT", "RUN")
+        if shell_form and array is None and rest.startswith("[") and rest.endswith("]"):
             detail = _json_detail(rest)
             warnings.append(t("df.json_fallback", line=number, instruction=keyword, detail=detail))
     elif keyword in ("FROM", "EXPOSE"):

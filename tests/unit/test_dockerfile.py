@@ -400,3 +400,14 @@ def test_magic_writes_single_quoted_json_and_warns(
     err = capsys.readouterr().err
     assert "line 2: CMD looks like JSON form but is not valid JSON" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_form_opens_no_heredoc() -> None:
+    text = '# syntax=docker/dockerfile:1\nFROM x\nRUN ["sh", "-c", "cat <<EOF"]\nUSER me\n'
+    parsed = dockerfile.parse(text)
+    assert parsed.by_keyword("RUN")[0].heredocs == ()
+    assert parsed.by_keyword("USER")[0].line == 4
+
+
+def test_copy_with_single_quotes_is_a_file_list_not_a_warning() -> None:
+    assert dockerfile.parse("FROM x\nCOPY ['a', 'b']\n").warnings == ()
