@@ -177,9 +177,11 @@ class Dockerfile:
             if instruction.heredocs:
                 found.append((instruction.line, f"the heredoc in {instruction.keyword} (<<)"))
             builtin = _BUILTIN_FLAGS.get(instruction.keyword, {})
+            newer = _EXTERNAL_FLAGS.get(instruction.keyword, {})
             refused = _CLASSIC_REFUSES.get(instruction.keyword, set())
             for flag, _value in instruction.flags:
-                if flag in refused or flag not in builtin:
+                # (flags the engine never reads, as on HEALTHCHECK NONE, are no feature)
+                if flag in refused or (flag in newer and flag not in builtin):
                     found.append((instruction.line, f"{instruction.keyword} --{flag}"))
         return found
 
@@ -439,12 +441,16 @@ def _no_constant(name: str) -> object:
 
 
 def _json_array(rest: str) -> list[object] | None:
-    """The engine's parseJSON: the array when ``rest`` is one, else None."""
+    """The engine's parseJSON: the array when ``rest`` starts with one, else None.
+
+    Engine 20.10 reads it with a json.Decoder, which stops after the first value:
+    ``SHELL ["sh"] x`` is the JSON form ``["sh"]`` (the text after it is ignored).
+    """
     rest = _lstrip(rest)
     if not rest.startswith("["):
         return None
     try:
-        value = json.loads(rest, parse_constant=_no_constant)
+        value, _end = json.JSONDecoder(parse_constant=_no_constant).raw_decode(rest)
     except ValueError:
         return None
     return value if isinstance(value, list) else None
@@ -620,7 +626,8 @@ def _check(node: _Node, allowed_flags: dict[str, dict[str, FlagType]]) -> None: 
     elif keyword in ("MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"):
         if len(args) != 1:
             raise DockerfileError(t("df.one_arg", instruction=keyword), number)
-        _check_flags(node, allowed)
+        if keyword != "STOPSIGNAL":  # the engine reads no flags for STOPSIGNAL (nor ARG)
+            _check_flags(node, allowed)
     elif keyword in ("ADD", "COPY"):
         if len(args) < 2:
             raise DockerfileError(t("df.copy_args", instruction=keyword), number)
@@ -643,11 +650,14 @@ def _check(node: _Node, allowed_flags: dict[str, dict[str, FlagType]]) -> None: 
     elif keyword in ("EXPOSE", "VOLUME", "ARG"):
         if not args:
             raise DockerfileError(t("df.no_args", instruction=keyword), number)
-        _check_flags(node, allowed)
+        if keyword != "ARG":
+            _check_flags(node, allowed)
         if keyword == "VOLUME" and any(not a.strip(_GO_SPACE) for a in args):
             raise DockerfileError(t("df.volume_empty"), number)
     else:  # RUN, CMD, ENTRYPOINT, SHELL
         _check_flags(node, allowed)
+        if keyword == "SHELL" and not args:
+            raise DockerfileError(t("df.no_args", instruction=keyword), number)
         if keyword == "SHELL" and not node.json:
             raise DockerfileError(t("df.shell_json"), number)
 

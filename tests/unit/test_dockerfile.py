@@ -205,6 +205,7 @@ def test_copy_of_a_bracketed_file_name_is_not_json() -> None:
         ("SHELL sh -c", "SHELL must be written in JSON form"),
         ('VOLUME ["/a", ""]', "VOLUME with an empty path"),
         ('VOLUME ["/a", 1]', "list of strings"),
+        ("SHELL []", "SHELL needs an argument"),
     ],
 )
 def test_argument_rules_the_engine_checks(body: str, needle: str) -> None:
@@ -228,7 +229,10 @@ def test_argument_rules_the_engine_checks(body: str, needle: str) -> None:
         "ONBUILD COPPY a b",
         "EXPOSE 80 443/udp",
         "from x AS my-stage.2",
-        "SHELL []",
+        'SHELL ["sh"] trailing text after the JSON is ignored',
+        "ARG --x=1 A",
+        "STOPSIGNAL --x 9",
+        "HEALTHCHECK --foo=1 NONE",
     ],
 )
 def test_what_the_engine_accepts_the_kit_accepts(body: str) -> None:
