@@ -17,7 +17,9 @@ written or sent. What it follows:
   the end of the file is accepted;
 * the argument rules each instruction checks at parse time (ENV/LABEL pairs, FROM's
   one-or-three words, flags, JSON arrays of strings, HEALTHCHECK, ONBUILD triggers, ...),
-  in the engine's order: every line is read first, then each instruction is checked;
+  in the engine's order: every line is read first, then each instruction is checked,
+  then the words the engine expands (``$VAR``) go through its shell lexer's checks (an
+  unclosed quote, a broken ``${...}``);
 * heredocs (``<<EOF``, ``<<-EOF``, quoted words) only when a ``# syntax=`` directive
   hands the build to an external Dockerfile frontend: the built-in one of Engine 20.10
   (classic builder and BuildKit alike) reads the heredoc's body as instructions.
@@ -679,11 +681,111 @@ def _allowed_flags(external: bool) -> dict[str, dict[str, FlagType]]:
     return merged
 
 
+#: The words each instruction hands to the engine's shell lexer to expand ``$VAR``.
+_EXPANDED: Final = frozenset(
+    {
+        "ENV",
+        "LABEL",
+        "ARG",
+        "ADD",
+        "COPY",
+        "FROM",
+        "EXPOSE",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "STOPSIGNAL",
+    }
+)
+
+
+def _check_expansion(node: _Node, escape: str) -> None:
+    """The engine's shell lexer refuses an unclosed quote or a broken ``${...}``."""
+    if node.keyword not in _EXPANDED:
+        return
+    words = node.args[:1] if node.keyword == "FROM" else node.args
+    for word in words:
+        problem = _lex_problem(word, escape)
+        if problem in ("'", '"'):
+            raise DockerfileError(t("df.unclosed_quote", word=word, quote=problem), node.line)
+        if problem:
+            raise DockerfileError(t("df.bad_substitution", word=word), node.line)
+
+
+def _lex_problem(word: str, escape: str) -> str | None:
+    """What the engine's shell lexer (``shell/lex.go``) finds wrong in ``word``, if anything."""
+    _end, problem = _lex_until(word, 0, "", escape)
+    return problem
+
+
+def _lex_until(word: str, index: int, stop: str, escape: str) -> tuple[int, str | None]:
+    while index < len(word):
+        char = word[index]
+        if stop and char == stop:
+            return index + 1, None
+        if char == "'":
+            close = word.find("'", index + 1)
+            if close < 0:
+                return len(word), "'"
+            index = close + 1
+        elif char == '"':
+            index, problem = _lex_double(word, index + 1, escape)
+            if problem:
+                return index, problem
+        elif char == "$":
+            index, problem = _lex_dollar(word, index + 1, escape)
+            if problem:
+                return index, problem
+        else:
+            index += 2 if char == escape else 1
+    return len(word), (stop or None)
+
+
+def _lex_double(word: str, index: int, escape: str) -> tuple[int, str | None]:
+    while index < len(word):
+        char = word[index]
+        if char == '"':
+            return index + 1, None
+        if char == "$":
+            index, problem = _lex_dollar(word, index + 1, escape)
+            if problem:
+                return index, problem
+            continue
+        index += (
+            2
+            if char == escape and index + 1 < len(word) and word[index + 1] in f'"${escape}'
+            else 1
+        )
+    return len(word), '"'
+
+
+def _lex_dollar(word: str, index: int, escape: str) -> tuple[int, str | None]:  # noqa: PLR0911 - a port
+    if index >= len(word) or word[index] != "{":
+        return index, None  # $NAME, or a lone $
+    index += 1
+    if index >= len(word):
+        return index, "}"
+    if word[index] in "{}:":
+        return index, "${}"
+    while index < len(word) and (word[index].isalnum() or word[index] == "_"):
+        index += 1
+    if index < len(word) and word[index] == "}":
+        return index + 1, None
+    if index < len(word) and word[index] == ":":
+        modifier = word[index + 1] if index + 1 < len(word) else ""
+        index, problem = _lex_until(word, index + 2, "}", escape)
+        if problem:
+            return index, problem
+        return index, None if modifier in ("-", "+") else "${}"
+    return index, "${}"
+
+
 def _checked(
     logical: list[_Logical],
     nodes: list[_Node],
     allowed: dict[str, dict[str, FlagType]],
     warnings: list[str],
+    escape: str,
 ) -> list[Instruction]:
     """The engine's second pass (instructions.Parse): each instruction's rules, in order."""
     stages = 0
@@ -706,6 +808,8 @@ def _checked(
         instructions.append(
             Instruction(node.keyword, node.arguments, item.start, item.end, flags, item.heredocs)
         )
+    for node in nodes:  # then the words it expands ($VAR), as it builds each step
+        _check_expansion(node, escape)
     if not stages:
         # Engine 20.10's BuildKit frontend *crashes the daemon* (index out of range in
         # dispatchStates.lastTarget) on a Dockerfile of ARGs only: never send one.
@@ -730,7 +834,7 @@ def parse(text: str, *, heredocs: bool | None = None) -> Dockerfile:
     nodes = [
         _node(item.line, item.start, item.end, directives.escape, warnings) for item in logical
     ]
-    instructions = _checked(logical, nodes, _allowed_flags(external), warnings)
+    instructions = _checked(logical, nodes, _allowed_flags(external), warnings, directives.escape)
     cmds = [i for i in instructions if i.keyword == "CMD"]
     if len(cmds) > 1:
         warnings.append(

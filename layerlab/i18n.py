@@ -172,6 +172,15 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "fr": " (un heredoc ? <<{word} nécessite BuildKit et la première ligne "
         "# syntax=docker/dockerfile:1)",
     },
+    "df.unclosed_quote": {
+        "en": "{word!r}: the quote {quote} is never closed",
+        "fr": "{word!r} : le guillemet {quote} n'est jamais fermé",
+    },
+    "df.bad_substitution": {
+        "en": "{word!r}: bad substitution; write ${{NAME}}, ${{NAME:-default}} or ${{NAME:+value}}",
+        "fr": "{word!r} : substitution invalide ; écrivez ${{NOM}}, ${{NOM:-défaut}} ou "
+        "${{NOM:+valeur}}",
+    },
     "df.json_fallback": {
         "en": "line {line}: {instruction} looks like JSON form but is not valid JSON "
         '({detail}), so Docker runs it as a shell command. Write {instruction} ["executable", '

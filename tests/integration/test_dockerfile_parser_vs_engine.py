@@ -48,6 +48,7 @@ REFUSALS = (
     "requires BuildKit",
     "no build stage in current context",
     "cannot be empty",
+    "failed to process",
 )
 _LINE = re.compile(r"parse error (?:on )?line (\d+)")
 

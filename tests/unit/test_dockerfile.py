@@ -415,3 +415,45 @@ def test_json_form_opens_no_heredoc() -> None:
 
 def test_copy_with_single_quotes_is_a_file_list_not_a_warning() -> None:
     assert dockerfile.parse("FROM x\nCOPY ['a', 'b']\n").warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ('LABEL description="My app', 'the quote " is never closed'),
+        ("USER 'me", "the quote ' is never closed"),
+        ('COPY "a b" /x', "'\"a': the quote \" is never closed"),
+        ('ENV A="a\\"', 'the quote " is never closed'),
+        ("ENV A=${B", "bad substitution"),
+        ("ENV A=${B:x}", "bad substitution"),
+        ("ENV A=${}", "bad substitution"),
+        ("WORKDIR ${DIR:-/app", "bad substitution"),
+    ],
+)
+def test_words_the_engine_cannot_expand(body: str, needle: str) -> None:
+    error = refusal(f"FROM x\n{body}\n")
+    assert error.line == 2
+    assert needle in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'ENV A="a \'b" B=\'x"y\' C=\\"',
+        "LABEL a=$ b=${X:+y} c=${X:-z} d=$HOME",
+        'CMD echo "unclosed',  # CMD is left to the shell: the engine does not expand it
+        'RUN echo "unclosed',
+    ],
+)
+def test_words_the_engine_expands(body: str) -> None:
+    dockerfile.parse(f"FROM x\n{body}\n")
+
+
+def test_expansion_is_checked_after_every_instruction_rule() -> None:
+    # the engine checks all instructions (COPPY, line 3) before it expands words (line 2)
+    assert refusal('FROM x\nLABEL a="b\nCOPPY a b\n').line == 3
+
+
+def test_backtick_escape_applies_to_expansion() -> None:
+    dockerfile.parse('# escape=`\nFROM x\nENV A="a`"b"\n')
+    assert "never closed" in str(refusal('FROM x\nENV A="a`"b"\n'))
