@@ -18,7 +18,7 @@ instructions that need no shell: the whole run takes a few seconds.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
 import shutil
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
 
 from layerlab import dockerfile
@@ -65,7 +66,7 @@ def _tag(case: str, builder: str) -> str:
     return f"layerlab-test-corpus-{case}-{builder}-{TEST_RUN}"
 
 
-def engine_verdict(case: str, builder: str, context: Path) -> Verdict:
+def engine_verdict(client: Any, case: str, builder: str, context: Path) -> Verdict:
     """Build the case with the real engine; the image it made is read, then removed."""
     env = {**os.environ, "DOCKER_BUILDKIT": "1" if builder == "buildkit" else "0"}
     tag = _tag(case, builder)
@@ -82,18 +83,13 @@ def engine_verdict(case: str, builder: str, context: Path) -> Verdict:
         match = _LINE.search(output)
         detail = next(line for line in output.splitlines() if any(m in line for m in REFUSALS))
         return Verdict(accepted=False, line=int(match.group(1)) if match else None, detail=detail)
-    inspect = subprocess.run(
-        [DOCKER, "image", "inspect", "-f", "{{json .Config.Labels}}", tag],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    labels = dict(client.images.get(tag).labels or {})
+    labels.pop(TEST_LABEL, None)
     # Two cases may make the very same image (BuildKit's are reproducible): removing it
     # can race with the other case's removal; the session's teardown removes any left
     # (they carry the test label).
-    subprocess.run([DOCKER, "rmi", tag], capture_output=True, check=False)
-    labels = json.loads(inspect.stdout) or {}
-    labels.pop(TEST_LABEL, None)
+    with contextlib.suppress(docker.errors.APIError):
+        client.images.remove(tag)
     return Verdict(accepted=True, labels=labels)
 
 
@@ -142,7 +138,9 @@ def results(
         if not str(spec[builder]).startswith("not sent")
     ]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        verdicts = pool.map(lambda job: engine_verdict(job[0], job[1], context), jobs)
+        verdicts = pool.map(
+            lambda job: engine_verdict(docker_client, job[0], job[1], context), jobs
+        )
         return dict(zip(jobs, verdicts, strict=True))
 
 
