@@ -477,13 +477,11 @@ class _Node:
     args: list[str]
     json: bool
     line: int
-    end: int
-    heredocs: tuple[str, ...] = ()
     trigger: _Node | None = None
 
 
 def _node(  # noqa: C901, PLR0912, PLR0915 - the engine's dispatch table, in one place
-    line: str, number: int, end: int, escape: str, warnings: list[str]
+    line: str, number: int, escape: str, warnings: list[str]
 ) -> _Node:
     """The engine's newNodeFromLine and line parsers: the first, per-line, errors."""
     parts = _WHITESPACE.split(line.strip(_GO_SPACE), maxsplit=1)
@@ -492,7 +490,7 @@ def _node(  # noqa: C901, PLR0912, PLR0915 - the engine's dispatch table, in one
     arguments = parts[1].strip(_GO_SPACE) if len(parts) == 2 else ""
     flags, rest = _extract_flags(arguments) if arguments else ([], "")
     rest = rest.strip(_GO_SPACE)
-    node = _Node(keyword, raw_keyword, arguments, flags, [], json=False, line=number, end=end)
+    node = _Node(keyword, raw_keyword, arguments, flags, [], json=False, line=number)
     if keyword in ("ENV", "LABEL"):
         words = _parse_words(rest, escape)
         if words and "=" not in words[0]:
@@ -541,7 +539,7 @@ def _node(  # noqa: C901, PLR0912, PLR0915 - the engine's dispatch table, in one
                 node.args.append(command)
     elif keyword == "ONBUILD":
         if rest:
-            node.trigger = _node(rest, number, end, escape, warnings)
+            node.trigger = _node(rest, number, escape, warnings)
             node.args = [node.trigger.keyword]
     elif keyword in ("MAINTAINER", "STOPSIGNAL", "USER", "WORKDIR"):
         node.args = [rest] if rest else []
@@ -831,9 +829,7 @@ def parse(text: str, *, heredocs: bool | None = None) -> Dockerfile:
     )
     if not logical:
         raise DockerfileError(t("df.empty"), 1 if text.strip() else None)
-    nodes = [
-        _node(item.line, item.start, item.end, directives.escape, warnings) for item in logical
-    ]
+    nodes = [_node(item.line, item.start, directives.escape, warnings) for item in logical]
     instructions = _checked(logical, nodes, _allowed_flags(external), warnings, directives.escape)
     cmds = [i for i in instructions if i.keyword == "CMD"]
     if len(cmds) > 1:
