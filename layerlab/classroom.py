@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner, slug
+from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner
 from layerlab.errors import LayerlabError
 from layerlab.i18n import t, tn
 
@@ -271,7 +271,9 @@ def own_tags(tags: Iterable[str], learner: str | None) -> list[str]:
     real = [tag for tag in tags if tag != "<none>:<none>"]
     if learner is None:
         return real
-    prefix = slug(learner) + "/"
+    from layerlab.names import namespace_for  # lazy, as names imports config
+
+    prefix = namespace_for(learner) + "/"
     mine = [tag for tag in real if _repository_path(tag).startswith(prefix)]
     return mine or real
 
