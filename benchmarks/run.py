@@ -27,6 +27,7 @@ import io
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -585,9 +586,13 @@ def first_build_rows(bench: Bench) -> list[Row]:
 
 
 def cpu_rows(bench: Bench, kernel: Any) -> list[Row]:
-    """Kernel CPU for a build printing N lines, against reading the raw stream."""
+    """Kernel CPU for a build printing N lines, against reading the raw stream.
+
+    Each side's CPU is divided by the lines it received: BuildKit's daemon rate-limits a
+    step's log, so how many of the printed lines reach a client depends on the machine's
+    load, and differs from build to build (the classic builder delivers them all).
+    """
     lines = bench.sizes.output_lines
-    scale = 100_000 / lines
     rows = []
     for number, builder in (("9", "classic"), ("10", "buildkit")):
         buildkit = builder == "buildkit"
@@ -622,10 +627,11 @@ def cpu_rows(bench: Bench, kernel: Any) -> list[Row]:
             done = kernel.run(cell)
             if done.status != "ok":
                 raise RuntimeError(f"chatty build failed: {done.error}")
-            seen["kit"].append(_kernel_result(kernel)["lines"])
+            received = int(_kernel_result(kernel)["lines"])
+            seen["kit"].append(received)
             seen["comm"].append(done.comm_messages)
             walls["kit"].append(float(done.wall_s))
-            return float(done.kernel_cpu_s) * scale
+            return float(done.kernel_cpu_s) * 100_000 / max(received, 1)
 
         raw = (
             _raw_cli_reader(bench, context, raw_tag)
@@ -639,19 +645,22 @@ def cpu_rows(bench: Bench, kernel: Any) -> list[Row]:
             walls: dict[str, list[float]] = walls,
         ) -> float:
             started, wall = time.thread_time(), time.perf_counter()
-            seen["raw"].append(raw())
+            received = raw()
+            cpu = time.thread_time() - started
+            seen["raw"].append(received)
             walls["raw"].append(time.perf_counter() - wall)
-            return (time.thread_time() - started) * scale
+            return cpu * 100_000 / max(received, 1)
 
         measure_pairs(row, kit, ref, bench.sizes)
         result = _kernel_result(kernel)
-        # BuildKit's daemon rate-limits a step's log: some lines never reach any client,
-        # so each side is compared with the other, not with what the RUN printed
+        # classic: every printed line reaches both sides; BuildKit: a share of them
+        # (rate-limited), enough for a per-line figure
+        least = lines if not buildkit else lines // 10
         row.add_check(
-            "both sides got the same output",
-            min(seen["kit"]) >= 0.99 * max(seen["raw"]) and min(seen["raw"]) >= lines / 2,
+            "both sides got the output",
+            min(seen["kit"]) >= least and min(seen["raw"]) >= least,
             f"kit log {min(seen['kit'])}..{max(seen['kit'])} lines, raw "
-            f"{min(seen['raw'])}..{max(seen['raw'])}, printed {lines}",
+            f"{min(seen['raw'])}..{max(seen['raw'])}, printed {lines}; at least {least}",
         )
         row.add_check(
             "widget view attached to the comm",
@@ -664,8 +673,9 @@ def cpu_rows(bench: Bench, kernel: Any) -> list[Row]:
             f"wall time of the same builds: kit {quartiles(walls['kit'])[1]:.2f} s, raw "
             f"{quartiles(walls['raw'])[1]:.2f} s (median; the container printing dominates)"
         )
-        if lines != 100_000:
-            row.notes.append(f"{lines:,} lines printed, CPU scaled to 100,000")
+        row.notes.append(
+            f"{lines:,} lines printed; CPU divided by the lines each side received, per 100,000"
+        )
     return rows
 
 
@@ -893,9 +903,11 @@ def _loadavg() -> str:
     return "?"
 
 
-def results_path(now: dt.datetime | None = None) -> Path:
+def results_path(only: list[str] | None = None, now: dt.datetime | None = None) -> Path:
+    """``<date>-<host>.txt``; a run of some rows only gets ``-rows-<numbers>`` added."""
     moment = now or dt.datetime.now(dt.UTC)
-    return RESULTS / f"{moment:%Y-%m-%d}-{socket.gethostname()}.txt"
+    rows = f"-rows-{'-'.join(sorted(set(only), key=lambda n: n.zfill(3)))}" if only else ""
+    return RESULTS / f"{moment:%Y-%m-%d}-{socket.gethostname()}{rows}.txt"
 
 
 # ---------------------------------------------------------------- main
@@ -1030,7 +1042,7 @@ def main(argv: list[str] | None = None) -> int:
         say(*machine(bench))
         mode = f"{sizes.pairs} pairs per row after a warm-up, order alternated"
         say(f"run {bench.run_id}: " + ("smoke: tiny sizes, 1 pair" if args.smoke else mode))
-        command = " ".join(argv if argv is not None else sys.argv[1:])
+        command = shlex.join(argv if argv is not None else sys.argv[1:])
         say(f"command: python -m benchmarks.run {command}", "")
         rows = run_rows(bench, set(args.only))
         problems = failures(rows, smoke=args.smoke)
@@ -1040,7 +1052,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(data, indent=2), encoding="utf-8")
     if args.save:
         RESULTS.mkdir(exist_ok=True)
-        target = results_path()
+        target = results_path(args.only)
         target.write_text("\n".join(output) + "\n", encoding="utf-8")
         print(f"saved {target}", file=sys.stderr)
     return 1 if problems else 0
