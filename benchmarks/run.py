@@ -27,6 +27,7 @@ import io
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -322,14 +323,18 @@ def same_image_check(row: Row, bench: Bench, kit_tag: str, ref_tag: str, *, cach
     )
 
 
+_BUILDKIT_OUTPUT = re.compile(r"^#\d+ \[internal\] load build definition", re.MULTILINE)
+_CLASSIC_OUTPUT = re.compile(r"^Step 1/\d+ : ", re.MULTILINE)
+
+
 def builder_check(row: Row, kit_builder: str | None, cli_output: str, builder: str) -> None:
     """The kit used ``builder``, and so did the CLI (BuildKit prints ``#N`` vertices, the
     classic builder ``Step N/M``)."""
-    cli_builder = (
-        "buildkit"
-        if "#1 [internal] load build definition" in cli_output
-        else ("classic" if "Step 1/" in cli_output else "?")
-    )
+    # (which vertex number BuildKit gives the Dockerfile varies: .dockerignore may be #1)
+    if _BUILDKIT_OUTPUT.search(cli_output):
+        cli_builder = "buildkit"
+    else:
+        cli_builder = "classic" if _CLASSIC_OUTPUT.search(cli_output) else "?"
     row.add_check(
         "same builder",
         kit_builder == builder == cli_builder,

@@ -149,3 +149,25 @@ def test_layer_files_rows_are_included_when_their_module_exists(
     ((numbers, make),) = run._extra_figures(None)  # type: ignore[arg-type]
     assert numbers == {"12"}
     assert [row.number for row in make()] == ["12"]
+
+
+@pytest.mark.parametrize(
+    ("output", "builder", "ok"),
+    [
+        ("#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n", "buildkit", True),
+        # BuildKit may number the .dockerignore vertex first
+        (
+            "#1 [internal] load .dockerignore\n#2 [internal] load build definition from D\n",
+            "buildkit",
+            True,
+        ),
+        ("Sending build context to Docker daemon\nStep 1/4 : FROM python\n", "classic", True),
+        ("Step 1/4 : FROM python\n", "buildkit", False),
+        ("#1 [internal] load build definition from Dockerfile\n", "classic", False),
+        ("", "classic", False),
+    ],
+)
+def test_the_builder_check_reads_the_cli_output(output: str, builder: str, ok: bool) -> None:
+    row = good_row()
+    run.builder_check(row, builder, output, builder)
+    assert row.checks[-1].ok is ok
