@@ -428,7 +428,7 @@ def buildkit_unavailable() -> str | None:
         importlib.import_module("layerlab.builders.buildkit")
     except ImportError:
         return UNAVAILABLE_BUILDKIT
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
     from layerlab.errors import LayerlabError
 
     try:
@@ -671,7 +671,7 @@ def machine(bench: Bench) -> list[str]:
 
 
 def _buildkit_description() -> str:
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
 
     chosen = select_builder("buildkit")
     cli = getattr(chosen, "cli", None)

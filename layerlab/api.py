@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layerlab import cache, names
+from layerlab import cache, names, references, session
 from layerlab import dockerfile as dockerfile_model
-from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
-from layerlab.builders.base import BuildRequest, run_build, select_builder
+from layerlab.build import BuildListener, BuildLog, BuildRecorder, BuildResult
+from layerlab.builders import BuildRequest, build_failure, select_builder
 from layerlab.config import settings
-from layerlab.context import ContextTooLarge, human_size, summarize
+from layerlab.context import ContextListing, human_size, list_context
 from layerlab.engine import (
     LABEL_OWNER,
     connect,
@@ -22,7 +21,7 @@ from layerlab.engine import (
     kit_labels,
     owner,
 )
-from layerlab.errors import DockerfileError, LayerlabError
+from layerlab.errors import ContextTooLarge, DockerfileError, LayerlabError
 from layerlab.i18n import t
 from layerlab.views import Table
 
@@ -30,17 +29,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
 _SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE", re.IGNORECASE)
-
-#: Builds of this session, oldest first (the cache explainer compares against them).
-HISTORY: list[BuildResult] = []
-
-
-def normalize_tag(tag: str) -> str:
-    """``python-hello-world`` → ``python-hello-world:latest`` (what the engine stores)."""
-    last = tag.rsplit("/", 1)[-1]
-    if "@" in last or ":" in last:
-        return tag
-    return f"{tag}:latest"
 
 
 def parse_build_args(pairs: Sequence[str]) -> dict[str, str]:
@@ -66,7 +54,7 @@ def secret_warnings(build_args: dict[str, str], image: str) -> list[str]:
     ]
 
 
-def build(  # noqa: C901
+def build(
     context: str | Path = ".",
     *,
     tags: Sequence[str] = (),
@@ -85,6 +73,10 @@ def build(  # noqa: C901
     Raises ``BuildFailed`` (with ``.result``) when the build fails, ``DockerfileError``
     for a Dockerfile the chosen builder cannot build, ``EngineUnavailable`` when no
     engine answers.
+
+    Top to bottom: check the input, list the context once, create the result, record the
+    builder's events into it (``listeners``, the views, see each event as it comes),
+    explain the cache, remember the build in the session, then tell the views it is done.
     """
     config = settings()
     say = notify or (lambda message: print(message, file=sys.stderr))
@@ -102,28 +94,17 @@ def build(  # noqa: C901
         if features:
             line, feature = features[0]
             raise DockerfileError(t("df.buildkit_only", line=line, feature=feature))
-    summary = summarize(root, dockerfile if not Path(dockerfile).is_absolute() else "Dockerfile")
-    if summary.size_bytes > config.context_max_mb * 1e6 and not force:
-        raise ContextTooLarge(
-            t(
-                "context.too_large",
-                root=root,
-                size=human_size(summary.size_bytes),
-                files=summary.files,
-                limit=config.context_max_mb,
-            )
-        )
-    if summary.size_bytes > config.context_warn_mb * 1e6:
-        say(t("context.large", size=human_size(summary.size_bytes), files=summary.files))
+    listing = list_context(root, dockerfile)
+    _check_context_size(listing, force=force, say=say)
     args = dict(build_args or {})
-    normalized = tuple(normalize_tag(tag) for tag in tags)
-    engine_tags = tuple(names.to_engine(tag) for tag in normalized)
-    for warning in secret_warnings(args, normalized[0] if normalized else "IMAGE"):
+    learner_tags = [references.with_default_tag(tag) for tag in tags]
+    engine_tags = [names.to_engine(tag) for tag in learner_tags]
+    for warning in secret_warnings(args, learner_tags[0] if learner_tags else "IMAGE"):
         say(warning)
     request = BuildRequest(
         context=root,
         dockerfile=dockerfile,
-        tags=engine_tags,
+        tags=tuple(engine_tags),
         build_args=args,
         no_cache=no_cache,
         pull=pull,
@@ -131,35 +112,58 @@ def build(  # noqa: C901
         timeout_s=config.build_timeout_s or None,
         memory_bytes=config.build_memory_mb * 1024 * 1024 or None,
         cpu_quota=int(config.build_cpus * 100_000) or None,
+        listing=listing,
     )
-
     # BuildKit prints no base image id: look it up while the build runs (the classic
     # builder prints it on its FROM step, so nothing to prefetch there)
     resolve_base = (
         cache.prefetch_base_ids(parsed.base_images) if chosen.name == "buildkit" else None
     )
+    result = BuildResult(
+        builder=chosen.name,
+        tags=learner_tags,
+        engine_tags=engine_tags,
+        context=str(root),
+        dockerfile=str(request.dockerfile_path),
+        build_args=dict(args),
+        no_cache=no_cache,
+        parsed_dockerfile=parsed,
+        log_store=BuildLog(config.log_tail_lines),
+    )
+    recorder = BuildRecorder(result, listeners)
+    recorder.settle(recorder.consume(chosen.events(request)))
 
-    def explain_when_done(event: BuildEvent, live: BuildResult) -> None:
-        # Runs before the views, so they already see live.cache_report at BuildDone.
-        if isinstance(event, BuildDone) and live.succeeded:
-            live.cache_report = cache.explain(live, HISTORY, resolve_base=resolve_base)
-
-    def learner_view(result: BuildResult) -> None:
-        result.log_store.tail = collections.deque(maxlen=config.log_tail_lines)
-        result.engine_tags = list(engine_tags)
-        result.tags = list(normalized)
-        result.parsed_dockerfile = parsed
-
-    try:
-        result = run_build(chosen, request, [explain_when_done, *listeners], prepare=learner_view)
-    except LayerlabError as exc:
-        failed = getattr(exc, "result", None)
-        if isinstance(failed, BuildResult):
-            cache.remember(failed)  # a later build can then name the files changed since this one
-            HISTORY.append(failed)
-        raise
-    HISTORY.append(result)
+    history = session.current()
+    if result.succeeded:
+        result.cache_report = cache.explain(
+            result, history.history, resolve_base=resolve_base, context_files=listing.sent
+        )
+    else:
+        # a later build can then name the files changed since this one
+        cache.remember(result, resolve_base=resolve_base, context_files=listing.sent)
+    history.record(result)
+    recorder.announce()  # the views get BuildDone with the cache report in place
+    if not result.succeeded:
+        raise build_failure(result)
     return result
+
+
+def _check_context_size(
+    listing: ContextListing, *, force: bool, say: Callable[[str], None]
+) -> None:
+    config = settings()
+    if listing.size_bytes > config.context_max_mb * 1e6 and not force:
+        raise ContextTooLarge(
+            t(
+                "context.too_large",
+                root=listing.root,
+                size=human_size(listing.size_bytes),
+                files=len(listing.files),
+                limit=config.context_max_mb,
+            )
+        )
+    if listing.size_bytes > config.context_warn_mb * 1e6:
+        say(t("context.large", size=human_size(listing.size_bytes), files=len(listing.files)))
 
 
 def _age(created: int) -> str:

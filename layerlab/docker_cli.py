@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerlab import classroom, i18n
+from layerlab import classroom, i18n, references
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
@@ -191,18 +191,6 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
             raise LayerlabError(t("docker.bad_env", spec=pair))
         env[key] = value
     return env
-
-
-def split_reference(reference: str) -> tuple[str, str]:
-    """``127.0.0.1:5000/app:v2`` → (``127.0.0.1:5000/app``, ``v2``); no tag → ``latest``."""
-    if "@" in reference:
-        repository, _, digest = reference.partition("@")
-        return repository, digest
-    slash = reference.rfind("/")
-    colon = reference.rfind(":")
-    if colon > slash:
-        return reference[:colon], reference[colon + 1 :]
-    return reference, "latest"
 
 
 def short(identifier: str) -> str:
@@ -616,7 +604,7 @@ def container_prune() -> PruneSummary:
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
     source = learner_names.resolve(source)
-    repository, version = split_reference(learner_names.to_engine(target))
+    repository, version = references.split(learner_names.to_engine(target))
     try:
         _api().tag(source, repository, version)
     except _errors() as exc:
@@ -700,7 +688,7 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     The registry is the first part of the name (``127.0.0.1:5000/app``); a name without
     one goes to Docker Hub. Layers the registry already holds are not sent again.
     """
-    repository, version = split_reference(learner_names.resolve(reference))
+    repository, version = references.split(learner_names.resolve(reference))
     full = f"{repository}:{version}"
     api = _api()
     try:
@@ -734,7 +722,7 @@ def _registry_error(reference: str, message: str) -> EngineError:
 
 def pull(reference: str) -> str:
     """Fetch an image from its registry, like ``docker pull``; returns its digest."""
-    repository, version = split_reference(reference)
+    repository, version = references.split(reference)
     full = f"{repository}:{version}" if ":" not in version else f"{repository}@{version}"
     digest = ""
     try:

@@ -196,7 +196,7 @@ def _engine() -> tuple[Check, Any]:
 
 
 def _builders() -> Check:
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
 
     name = t("doctor.builders")
     working = ["classic"]

@@ -39,3 +39,11 @@ class BuildFailed(LayerlabError):  # noqa: N818 - part of the public contract
 
 class EngineError(LayerlabError):
     """The engine refused an operation (image missing, port busy, disk full, ...)."""
+
+
+class BuildInterrupted(LayerlabError):  # noqa: N818 - mirrors KeyboardInterrupt
+    """Raised from a builder when its build was cut short (timeout)."""
+
+
+class ContextTooLarge(LayerlabError):  # noqa: N818
+    """The build context is above the configured cap."""

@@ -18,6 +18,8 @@ from layerlab.i18n import t
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from layerlab.build import BuildResult
+
 _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
 _NOP = re.compile(r"^#\(nop\)\s*")
 _BUILDKIT_SUFFIX = re.compile(r"\s*# buildkit$")
@@ -188,14 +190,12 @@ def _base_in_history(history: Sequence[dict[str, Any]]) -> tuple[str, int] | Non
     return None
 
 
-def _kit_build_for(image_id: str) -> Any:
+def _kit_build_for(image_id: str) -> BuildResult | None:
     """The most recent build of this session that produced ``image_id``, if any."""
-    from layerlab import api
+    from layerlab import session
 
-    for result in reversed(api.HISTORY):
-        if result.image_id == image_id and result.parsed_dockerfile is not None:
-            return result
-    return None
+    result = session.current().latest_build_of(image_id)
+    return result if result is not None and result.parsed_dockerfile is not None else None
 
 
 def layers(
@@ -215,7 +215,7 @@ def layers(
     attrs = _inspect(image)
     history: list[dict[str, Any]] = list(_client().api.history(image))
     built = _kit_build_for(str(attrs.get("Id", "")))
-    if built is not None:
+    if built is not None and built.parsed_dockerfile is not None:
         parsed = built.parsed_dockerfile
         if base is None and parsed.base_images:
             base = names.resolve(parsed.base_images[-1])

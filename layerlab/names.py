@@ -11,12 +11,10 @@ resolve to themselves.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from layerlab.engine import slug
-
-_REGISTRY_HOST = re.compile(r"^[^/]*[.:][^/]*$|^localhost$")
+from layerlab.references import split_registry
 
 
 def namespace() -> str:
@@ -30,19 +28,12 @@ def namespace() -> str:
     return slug(user) if user else ""
 
 
-def _split_registry(name: str) -> tuple[str, str]:
-    first, sep, rest = name.partition("/")
-    if sep and _REGISTRY_HOST.match(first):
-        return first + "/", rest
-    return "", name
-
-
 def to_engine(name: str) -> str:
     """The engine-side name of a learner's image name (unchanged without a namespace)."""
     prefix = namespace()
     if not prefix:
         return name
-    registry, path = _split_registry(name)
+    registry, path = split_registry(name)
     if path.startswith(prefix + "/"):
         return name
     return f"{registry}{prefix}/{path}"
@@ -63,7 +54,7 @@ def to_learner(name: str, *, podman: bool = False) -> str:
     prefix = namespace()
     if not prefix:
         return name
-    registry, path = _split_registry(name)
+    registry, path = split_registry(name)
     if path.startswith(prefix + "/"):
         return registry + path[len(prefix) + 1 :]
     return name

@@ -287,7 +287,7 @@ class DockerMagics(Magics):
 
 def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per docker command
     """Call ``layerlab.docker_cli`` for a parsed line; return what the cell should show."""
-    from layerlab import docker_cli
+    from layerlab import docker_cli, references
 
     match args.command:
         case "run":
@@ -328,7 +328,7 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
             print(t("docker.tagged", source=args.source, target=target))
             return None
         case "push":
-            repository, _ = docker_cli.split_reference(args.name)
+            repository, _ = references.split(args.name)
             print(t("docker.push_refers", repository=repository))
             return docker_cli.push(
                 args.name, on_layer=lambda layer, status: print(f"{layer}: {status}")

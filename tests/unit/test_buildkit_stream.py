@@ -457,7 +457,7 @@ def test_no_usable_cli_gives_one_line_saying_what_was_found_and_what_to_install(
         assert "docker-buildx" in message
         assert "--builder classic" in message
 
-        from layerlab.builders.base import select_builder
+        from layerlab.builders import select_builder
         from layerlab.errors import LayerlabError
 
         with pytest.raises(LayerlabError, match="no docker CLI here can build with BuildKit"):
