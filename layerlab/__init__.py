@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from layerlab.api import build, images
+    from layerlab.api import build
     from layerlab.build import BuildResult, BuildStep
     from layerlab.cache import CacheReport
+    from layerlab.engine_ops import images
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.layers import Layer, LayerStack, layers
 
@@ -35,7 +36,7 @@ __all__ = [
 
 _LAZY = {
     "build": "layerlab.api",
-    "images": "layerlab.api",
+    "images": "layerlab.engine_ops",
     "BuildResult": "layerlab.build",
     "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from layerlab import cache, names, references, session
 from layerlab import dockerfile as dockerfile_model
@@ -15,15 +14,11 @@ from layerlab.builders import BuildRequest, build_failure, select_builder
 from layerlab.config import settings
 from layerlab.context import ContextListing, human_size, list_context
 from layerlab.engine import (
-    LABEL_OWNER,
     connect,
-    is_podman,
     kit_labels,
-    owner,
 )
 from layerlab.errors import ContextTooLarge, DockerfileError, LayerlabError
 from layerlab.i18n import t
-from layerlab.views import Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -164,55 +159,3 @@ def _check_context_size(
         )
     if listing.size_bytes > config.context_warn_mb * 1e6:
         say(t("context.large", size=human_size(listing.size_bytes), files=len(listing.files)))
-
-
-def _age(created: int) -> str:
-    when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
-    seconds = (dt.datetime.now(tz=dt.UTC) - when).total_seconds()
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return f"{int(seconds)} seconds ago"
-
-
-def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
-    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
-    api = connect().api
-    filters: dict[str, Any] = {}
-    if mine:
-        filters["label"] = [f"{LABEL_OWNER}={owner()}"]
-    if reference is not None:
-        reference = names.resolve(reference)
-    summaries = api.images(name=reference, all=all_images, filters=filters or None)
-    if names.namespace():
-        # on a shared engine, other learners' images are not this learner's business
-        me = owner()
-        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
-    rows: list[list[str]] = []
-    records: list[dict[str, Any]] = []
-    podman = is_podman()
-    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
-        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
-        for tag in tags or ["<none>:<none>"]:
-            repository, _, name = names.to_learner(tag, podman=podman).rpartition(":")
-            short = str(summary["Id"]).removeprefix("sha256:")[:12]
-            rows.append(
-                [
-                    repository,
-                    name,
-                    short,
-                    _age(int(summary.get("Created", 0))),
-                    human_size(int(summary.get("Size", 0))),
-                ]
-            )
-            records.append(
-                {
-                    "repository": repository,
-                    "tag": name,
-                    "id": summary["Id"],
-                    "created": summary.get("Created"),
-                    "size": summary.get("Size"),
-                    "labels": summary.get("Labels") or {},
-                }
-            )
-    return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)

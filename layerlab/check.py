@@ -477,7 +477,7 @@ def container_answers(port: int, text: str, path: str = "/", timeout: float = 10
 def nothing_left(labels: Mapping[str, str] | None = None) -> Verdict:
     """Are all containers and images made here gone? (``labels``: those carrying these
     labels; default: everything this notebook's kernel made.)"""
-    from layerlab.docker_cli import leftovers
+    from layerlab.engine_ops import leftovers
 
     found = leftovers(labels)
     if not found:
@@ -537,7 +537,7 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
 @_check
 def in_registry(reference: str) -> Verdict:
     """Does the registry named in ``reference`` hold that image?"""
-    from layerlab.docker_cli import in_registry as registry_digest
+    from layerlab.engine_ops import in_registry as registry_digest
 
     digest = registry_digest(reference)
     if digest:
@@ -552,7 +552,7 @@ def in_registry(reference: str) -> Verdict:
 @_check
 def push_reused(summary: Any, new_layers: int = 1) -> Verdict:
     """Did the push send exactly ``new_layers`` layers, the registry holding all others?"""
-    from layerlab.docker_cli import PushSummary
+    from layerlab.engine_ops import PushSummary
 
     if not isinstance(summary, PushSummary):
         return Verdict(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner, slug
+from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
 from layerlab.errors import LayerlabError
 from layerlab.i18n import t
 
@@ -133,8 +133,7 @@ def check_run(ports: Iterable[int | None]) -> None:
 
 def running_containers(learner: str | None = None) -> int:
     """How many containers the kit runs for ``learner`` (default: this learner)."""
-    filters = {"label": [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={learner or owner()}"]}
-    return len(connect().api.containers(filters=filters))
+    return len(connect().api.containers(filters={"label": scope_labels(learner)}))
 
 
 # ---------------------------------------------------------------- cleanup
@@ -210,16 +209,6 @@ class CleanupReport:
         return f"<div>{table}{failures}<p>{html.escape(self.summary())}</p></div>"
 
 
-def _scope(learner: str | None, all_learners: bool) -> list[str]:
-    """Label filters (ANDed by the engine): the kit's things, of one learner or all of
-    them, narrowed by the instructor's extra labels (a course, a test run)."""
-    filters = [f"{LABEL_KIT}=layerlab"]
-    if not all_learners:
-        filters.append(f"{LABEL_OWNER}={learner or owner()}")
-    filters.extend(f"{key}={value}" for key, value in settings().extra_labels.items())
-    return filters
-
-
 def cleanup(
     learner: str | None = None,
     *,
@@ -236,7 +225,7 @@ def cleanup(
     from docker.errors import APIError
 
     api: Any = connect().api  # docker-py's low-level client is untyped
-    labels = _scope(learner, all_learners)
+    labels = scope_labels(learner, all_learners=all_learners)
     who = t("classroom.everyone") if all_learners else (learner or owner())
     report = CleanupReport(who=who, dry_run=dry_run)
     cutoff = time.time() - older_than_hours * 3600 if older_than_hours is not None else None

@@ -20,7 +20,7 @@ from pathlib import Path
 %config Layerlab.builder = "classic"
 %config Layerlab.extra_labels = {"org.layerlab.lab": "02"}
 
-from layerlab import check, docker_cli
+from layerlab import check, engine_ops
 
 # _dh[0] is the folder the notebook started in, so running this cell twice is safe
 lab = Path(_dh[0]) / "work" / "lab02"
@@ -28,7 +28,7 @@ lab.mkdir(parents=True, exist_ok=True)
 os.chdir(lab)
 
 # start clean: remove what an interrupted earlier run of this lab left behind
-print(docker_cli.removed_message(docker_cli.remove_leftovers({"org.layerlab.lab": "02"})))
+print(engine_ops.removed_message(engine_ops.remove_leftovers({"org.layerlab.lab": "02"})))
 """
 SETUP_FR = (
     SETUP_EN.replace('language = "en"', 'language = "fr"')
@@ -100,13 +100,13 @@ FETCH_FR = (
 )
 
 PS_CHECK_EN = """
-mine = {row["name"]: row for row in docker_cli.ps()}
+mine = {row["name"]: row for row in engine_ops.ps()}
 assert mine["hello-web"]["state"] == "running"
 print("hello-web:", mine["hello-web"]["state"], mine["hello-web"]["ports"])
 """
 
 LOGS_CHECK_EN = """
-log = docker_cli.logs("hello-web")
+log = engine_ops.logs("hello-web")
 assert '"GET / HTTP/1.1" 200' in log
 print("✓ our request is in the log")
 """
@@ -206,7 +206,7 @@ RMI = (
 UNPUBLISH_EN = """
 # the local registry forgets the lab's images, so a new run pushes them again from scratch
 for repository in ("python-hello-world", "python-goodbye-world"):
-    docker_cli.registry_delete(f"{REGISTRY}/{repository}")
+    engine_ops.registry_delete(f"{REGISTRY}/{repository}")
 """
 UNPUBLISH_FR = UNPUBLISH_EN.replace(
     "# the local registry forgets the lab's images, so a new run pushes them again from scratch",
@@ -795,7 +795,7 @@ from layerlab.errors import EngineError
 
 # the exercise of lab 01 tagged python-hello-world:labelled: it goes too, when it is there
 try:
-    docker_cli.rmi("python-hello-world:labelled")
+    engine_ops.rmi("python-hello-world:labelled")
 except EngineError:
     pass
 """,
@@ -804,7 +804,7 @@ from layerlab.errors import EngineError
 
 # l'exercice du labo 01 a créé python-hello-world:labelled : elle part aussi, si elle existe
 try:
-    docker_cli.rmi("python-hello-world:labelled")
+    engine_ops.rmi("python-hello-world:labelled")
 except EngineError:
     pass
 """,

@@ -48,7 +48,7 @@ from pathlib import Path
 %config Layerlab.builder = "classic"
 %config Layerlab.extra_labels = {{"org.layerlab.lab": "{number}"}}
 
-from layerlab import check, docker_cli
+from layerlab import check, engine_ops
 
 # {comment_folder}
 lab = Path(_dh[0]) / "work" / "lab{number}"
@@ -57,7 +57,7 @@ lab.mkdir(parents=True)
 os.chdir(lab)
 
 # {comment_clean}
-print(docker_cli.removed_message(docker_cli.remove_leftovers({{"org.layerlab.lab": "{number}"}})))
+print(engine_ops.removed_message(engine_ops.remove_leftovers({{"org.layerlab.lab": "{number}"}})))
 """
     english = template.format(
         language="en",
@@ -76,10 +76,10 @@ print(docker_cli.removed_message(docker_cli.remove_leftovers({{"org.layerlab.lab
 
 def cleanup_check(number: str) -> tuple[str, str]:
     template = """
-from layerlab import api
+from layerlab import engine_ops
 
 verdict = check.nothing_left({{"org.layerlab.lab": "{number}"}})
-names = [row["repository"] for row in api.images() if row["repository"].startswith("lab{number}-")]
+names = [r["repository"] for r in engine_ops.images() if r["repository"].startswith("lab{number}-")]
 # {comment}
 assert verdict and not names, names
 """
@@ -91,7 +91,7 @@ assert verdict and not names, names
 
 #: the earlier builds a name moved away from: untagged, but still carrying the lab's label
 REMOVE_OLDER = """
-print(docker_cli.removed_message(docker_cli.remove_leftovers({{"org.layerlab.lab": "{number}"}})))
+print(engine_ops.removed_message(engine_ops.remove_leftovers({{"org.layerlab.lab": "{number}"}})))
 """
 
 # ============================================================================ lab 03
@@ -887,7 +887,7 @@ stage_images = [step.layer_id for step, following in zip(two_stage.steps, two_st
 # {comment}
 still_there = [image for image in stage_images if engine_image_id(image)]
 if still_there:
-    docker_cli.rmi(still_there)
+    engine_ops.rmi(still_there)
 """
 
 STAGES_GONE = """

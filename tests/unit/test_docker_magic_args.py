@@ -8,7 +8,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from layerlab import i18n, references
-from layerlab.docker_cli import (
+from layerlab.engine_ops import (
     PortSpec,
     parse_env,
     parse_publish,

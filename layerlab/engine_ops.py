@@ -1,4 +1,5 @@
-"""Running, publishing and cleaning up, like the docker CLI, through the engine's API.
+"""The engine operations behind ``%docker``: containers, images and the registry, through
+the engine's API (no docker CLI involved).
 
 These are the operations behind ``%docker``: plain functions a script or a test can call
 without IPython and without a ``docker`` binary. Everything they create carries the
@@ -9,6 +10,7 @@ classroom engine is shared, and one learner's prune must not delete another's im
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,15 @@ from layerlab import classroom, i18n, references
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_KIT, LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner
+from layerlab.engine import (
+    LABEL_OWNER,
+    LABEL_SESSION,
+    SESSION_ID,
+    connect,
+    is_podman,
+    owner,
+    scope_labels,
+)
 from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
 from layerlab.i18n import t
@@ -385,15 +395,6 @@ def kit_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return engine_kit_labels({**settings().extra_labels, **(extra or {})})
 
 
-def scope_filters() -> list[str]:
-    """Label filters (ANDed by the engine) naming what the kit made for this user."""
-    return [
-        f"{LABEL_KIT}=layerlab",
-        f"{LABEL_OWNER}={owner()}",
-        *(f"{key}={value}" for key, value in settings().extra_labels.items()),
-    ]
-
-
 # ---------------------------------------------------------------- containers
 def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
     ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
@@ -503,7 +504,7 @@ def ps(
     filters: dict[str, Any] = {}
     wanted = [f"{key}={value}" for key, value in (labels or {}).items()]
     if mine:
-        wanted += [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={owner()}"]
+        wanted += scope_labels()
     if wanted:
         filters["label"] = wanted
     try:
@@ -590,7 +591,7 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
 def container_prune() -> PruneSummary:
     """Remove the stopped containers the kit made for this user."""
     try:
-        answer = _api().prune_containers(filters={"label": scope_filters()})
+        answer = _api().prune_containers(filters={"label": scope_labels()})
     except _errors() as exc:
         raise engine_error(exc) from None
     return PruneSummary(
@@ -601,6 +602,60 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
+def _age(created: int) -> str:
+    when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
+    seconds = (dt.datetime.now(tz=dt.UTC) - when).total_seconds()
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{int(seconds)} seconds ago"
+
+
+def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
+    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
+    api = _api()
+    filters: dict[str, Any] = {}
+    if mine:
+        filters["label"] = scope_labels()
+    if reference is not None:
+        reference = learner_names.resolve(reference)
+    try:
+        summaries = api.images(name=reference, all=all_images, filters=filters or None)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    if learner_names.namespace():
+        # on a shared engine, other learners' images are not this learner's business
+        me = owner()
+        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
+    rows: list[list[str]] = []
+    records: list[dict[str, Any]] = []
+    podman = is_podman()
+    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
+        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
+        for tag in tags or ["<none>:<none>"]:
+            repository, _, name = learner_names.to_learner(tag, podman=podman).rpartition(":")
+            rows.append(
+                [
+                    repository,
+                    name,
+                    short(str(summary["Id"])),
+                    _age(int(summary.get("Created", 0))),
+                    human_size(int(summary.get("Size", 0))),
+                ]
+            )
+            records.append(
+                {
+                    "repository": repository,
+                    "tag": name,
+                    "id": summary["Id"],
+                    "created": summary.get("Created"),
+                    "size": summary.get("Size"),
+                    "labels": summary.get("Labels") or {},
+                }
+            )
+    return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)
+
+
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
     source = learner_names.resolve(source)
@@ -631,7 +686,7 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
 def image_prune(*, all_images: bool = False) -> PruneSummary:
     """Remove the kit's unused images for this user: dangling ones (left nameless by a
     rebuild), or with ``all_images`` every one no container uses."""
-    filters: dict[str, Any] = {"label": scope_filters()}
+    filters: dict[str, Any] = {"label": scope_labels()}
     if not all_images:
         filters["dangling"] = True
     try:
