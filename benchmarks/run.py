@@ -594,7 +594,7 @@ def layer_row(bench: Bench) -> Row:
     described = "layers.layers()" + (" + LayerStackView state" if widget else "")
 
     def kit() -> float:
-        from layerlab.layers import layers
+        from layerlab import layers
 
         def show() -> None:
             stack = layers(tag)
@@ -607,7 +607,7 @@ def layer_row(bench: Bench) -> Row:
         return timed(lambda: bench.api.history(tag))
 
     measure_pairs(row, kit, reference, bench.sizes)
-    from layerlab.layers import layers
+    from layerlab import layers
 
     stack = layers(tag)
     row.notes.append(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from layerlab.cache import CacheReport
     from layerlab.engine_ops import images
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
-    from layerlab.layers import Layer, LayerStack, layers
+    from layerlab.image_layers import Layer, LayerStack, layers
 
 __all__ = [
     "BuildFailed",
@@ -44,9 +44,9 @@ _LAZY = {
     "DockerfileError": "layerlab.errors",
     "EngineUnavailable": "layerlab.errors",
     "LayerlabError": "layerlab.errors",
-    "Layer": "layerlab.layers",
-    "LayerStack": "layerlab.layers",
-    "layers": "layerlab.layers",
+    "Layer": "layerlab.image_layers",
+    "LayerStack": "layerlab.image_layers",
+    "layers": "layerlab.image_layers",
 }
 
 

@@ -366,12 +366,6 @@ class BuildRecorder:
                 result.steps.append(step)
                 self._current = step
                 result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
-            case StepOutput(number, line, stage):
-                step = self._find(number, stage)
-                if step is not None:
-                    step.tail.append(line)
-                    step.output_lines += 1
-                result.log_store.write(line)
             case StepCached(number, stage):
                 step = self._find(number, stage)
                 if step is not None and step.status != "base":

@@ -23,6 +23,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Overwriting {path} ({count} instructions)",
         "fr": "Remplacement de {path} ({count} instructions)",
     },
+    "df.appending": {
+        "en": "Appending to {path} ({count} instructions)",
+        "fr": "Ajout à la fin de {path} ({count} instructions)",
+    },
     "df.unchanged": {"en": "{path} left as it was.", "fr": "{path} est resté tel quel."},
     "df.empty": {
         "en": "the cell is empty: write at least a FROM line",

@@ -126,7 +126,7 @@ print("one image, two names:", sorted(tag for tag in local.tags if "hello" in ta
 SAME_IMAGE_FR = SAME_IMAGE_EN.replace('"one image, two names:"', '"une image, deux noms :"')
 
 FIRST_PUSH_EN = """
-from layerlab.layers import layers
+from layerlab import layers
 
 stack = layers("python-hello-world", base="python:3.13-alpine")
 assert first_push.layers == len(stack.diff_ids)
@@ -184,7 +184,7 @@ COPY goodbye.py /app.py
 """
 
 SHARED_EN = """
-from layerlab.layers import shared_layers
+from layerlab.image_layers import shared_layers
 
 hello = layers("python-hello-world", base="python:3.13-alpine")
 goodbye = layers("python-goodbye-world", base="python:3.13-alpine")

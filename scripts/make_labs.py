@@ -699,7 +699,7 @@ ne pèse pas plus que son image de base plus 1 Mo.
         code("%docker run --rm lab04-app ls -A /app"),
         code(
             """
-from layerlab.layers import layers
+from layerlab import layers
 
 base_mb = layers("python:3.13-alpine").total_bytes / 1e6
 check.image_smaller_than("lab04-app", base_mb + 1)
@@ -1019,7 +1019,7 @@ Un petit script, construit sur l'image complète :
         code("%docker_build -q -t lab05-app .", IGNORE),
         code(
             """
-from layerlab.layers import layers
+from layerlab import layers
 
 stack = layers("lab05-app", base="python:3.13")
 base_bytes = sum(layer.size_bytes for layer in stack.base_layers)
@@ -1029,7 +1029,7 @@ assert base_bytes > 0.99 * stack.total_bytes
 """,
             "localized",
             fr="""
-from layerlab.layers import layers
+from layerlab import layers
 
 stack = layers("lab05-app", base="python:3.13")
 base_bytes = sum(layer.size_bytes for layer in stack.base_layers)

@@ -782,7 +782,7 @@ historique sous forme d'objets Python.
         ),
         code(
             """
-from layerlab.layers import layers
+from layerlab import layers
 
 ours = layers("python-hello-world", base="python:3.13-alpine")
 base = layers("python:3.13-alpine")
@@ -797,7 +797,7 @@ for layer in ours.own_layers:
 """,
             "localized",
             fr="""
-from layerlab.layers import layers
+from layerlab import layers
 
 ours = layers("python-hello-world", base="python:3.13-alpine")
 base = layers("python:3.13-alpine")
@@ -911,7 +911,7 @@ Trois différences à remarquer :
         ),
         code(
             """
-from layerlab.layers import layers
+from layerlab import layers
 
 assert all(step.cached for step in bk_again.steps if step.status != "base")
 bk_own = layers("python-hello-world:buildkit", base="python:3.13-alpine").own_layers

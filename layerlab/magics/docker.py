@@ -342,7 +342,7 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
 
             return engine_ops.images(args.reference, all_images=args.all, mine=args.mine)
         case "history":
-            from layerlab.layers import layers
+            from layerlab import layers
             from layerlab.magics.images import _layer_view
 
             stacks = [layers(args.image)]

@@ -33,6 +33,10 @@ class DockerfileMagics(Magics):
         outcome = model.write(
             args.path, cell, allow_outside=settings().allow_write_outside, append=args.append
         )
-        print(outcome.message(args.path))
+        if args.append and outcome.existed:  # like %%writefile -a: say it appended
+            count = len(outcome.dockerfile.instructions)
+            print(t("df.appending", path=args.path, count=count))
+        else:
+            print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
             print(t("df.warning", message=warning), file=sys.stderr)

@@ -32,7 +32,7 @@ class ImageMagics(Magics):
     @line_magic
     def docker_history(self, line: str) -> Any:
         """Show an image's layers, newest on top, like ``docker history``."""
-        from layerlab.layers import layers
+        from layerlab import layers
 
         args = parse_argstring(self.docker_history, line)
         stack = layers(args.image, base=args.base)

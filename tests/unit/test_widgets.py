@@ -24,7 +24,7 @@ from layerlab.build import (
     StepOutput,
     StepStarted,
 )
-from layerlab.layers import Layer, LayerStack
+from layerlab.image_layers import Layer, LayerStack
 from layerlab.views import step_line
 from layerlab.widgets.build_view import BuildView
 from layerlab.widgets.layer_stack import LayerStackView, bar_percent, shared_entries

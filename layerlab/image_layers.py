@@ -7,8 +7,6 @@ Like dive's Layer: strip ``/bin/sh -c`` and ``#(nop)``, mark metadata-only entri
 from __future__ import annotations
 
 import re
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -118,9 +116,9 @@ class LayerStack:
         printer.text(layers_text(self))
 
     def _repr_html_(self) -> str:
-        from layerlab.views import layers_html
+        from layerlab.widgets.layer_stack import layer_stack_html
 
-        return layers_html(self)
+        return layer_stack_html((self,))
 
 
 def _client() -> Any:
@@ -283,15 +281,3 @@ def shared_layers(first: LayerStack, second: LayerStack) -> int:
             break
         count += 1
     return count
-
-
-class _CallableModule(types.ModuleType):
-    """``layerlab.layers`` is both this module and the function: once the module is imported,
-    Python binds the package attribute ``layerlab.layers`` to it, and
-    ``from layerlab import layers; layers("img")`` must still work."""
-
-    def __call__(self, image: str, **options: Any) -> LayerStack:
-        return layers(image, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule
