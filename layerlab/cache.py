@@ -173,7 +173,7 @@ def engine_image_id(reference: str) -> str | None:
 
     try:
         # right after a build that talked to the engine: no second ping needed
-        found = connect(verify=False).api.inspect_image(reference)  # type: ignore[no-untyped-call]
+        found = connect(verify=False).api.inspect_image(reference)
     except (DockerException, LayerlabError, OSError):
         return None
     image_id = found.get("Id") if isinstance(found, dict) else None

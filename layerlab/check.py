@@ -13,10 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from layerlab import i18n
 from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 i18n.register(
     {
@@ -286,7 +289,7 @@ def _check(function: Callable[P, Verdict]) -> Callable[P, Verdict]:
     return wrapper
 
 
-def _api() -> Any:
+def _api() -> APIClient:
     from layerlab.engine import connect
 
     return connect().api

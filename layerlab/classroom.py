@@ -22,11 +22,13 @@ from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
-from layerlab.errors import LayerlabError
+from layerlab.errors import LimitReached
 from layerlab.i18n import t
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from docker import APIClient
 
 i18n.register(
     {
@@ -73,10 +75,6 @@ i18n.register(
         },
     }
 )
-
-
-class LimitReached(LayerlabError):  # noqa: N818 - reads as a state, like EngineUnavailable
-    """A classroom limit set by the instructor refused the operation."""
 
 
 # ---------------------------------------------------------------- limits
@@ -224,7 +222,7 @@ def cleanup(
     """
     from docker.errors import APIError
 
-    api: Any = connect().api  # docker-py's low-level client is untyped
+    api = connect().api
     labels = scope_labels(learner, all_learners=all_learners)
     who = t("classroom.everyone") if all_learners else (learner or owner())
     report = CleanupReport(who=who, dry_run=dry_run)
@@ -248,7 +246,7 @@ def cleanup(
     return report
 
 
-def _remove(api: Any, item: CleanupItem, report: CleanupReport, learner: str | None) -> None:
+def _remove(api: APIClient, item: CleanupItem, report: CleanupReport, learner: str | None) -> None:
     from docker.errors import APIError, NotFound
 
     try:
@@ -311,7 +309,7 @@ def _repository_path(tag: str) -> str:
     return tag
 
 
-def _remove_image(api: Any, item: CleanupItem, learner: str | None) -> None:
+def _remove_image(api: APIClient, item: CleanupItem, learner: str | None) -> None:
     """Remove an image by its tags (the last one deletes it), or by id when untagged.
 
     Never ``force``: an image another learner tagged too, or one a container still

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from layerlab import i18n
 from layerlab.config import settings
@@ -23,6 +23,9 @@ from layerlab.context import human_size
 from layerlab.engine import connect, describe_host, owner
 from layerlab.errors import LayerlabError
 from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 #: Base images the labs build FROM; ``layerlab images save`` bundles these by default.
 LAB_BASE_IMAGES: Final = ("python:3.13-alpine",)
@@ -221,7 +224,7 @@ def _builders() -> Check:
     return Check(name, "ok", detail)
 
 
-def _base_images(api: Any, wanted: tuple[str, ...]) -> Check:
+def _base_images(api: APIClient, wanted: tuple[str, ...]) -> Check:
     from docker.errors import ImageNotFound
 
     name = t("doctor.base_images")

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerlab import classroom, i18n, references
 from layerlab import names as learner_names
@@ -33,6 +33,9 @@ from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
 from layerlab.i18n import t
 from layerlab.views import Table
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 i18n.register(
     {
@@ -379,7 +382,7 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
     return EngineError(t("docker.engine_said", reason=_first_line(text)))
 
 
-def _api() -> Any:
+def _api() -> APIClient:
     return connect().api
 
 
@@ -478,7 +481,7 @@ def run(
     return started
 
 
-def _remove_quietly(api: Any, container_id: str) -> None:
+def _remove_quietly(api: APIClient, container_id: str) -> None:
     try:
         api.remove_container(container_id, force=True)
     except _errors():

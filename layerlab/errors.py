@@ -47,3 +47,7 @@ class BuildInterrupted(LayerlabError):  # noqa: N818 - mirrors KeyboardInterrupt
 
 class ContextTooLarge(LayerlabError):  # noqa: N818
     """The build context is above the configured cap."""
+
+
+class LimitReached(LayerlabError):  # noqa: N818 - reads as a state, like EngineUnavailable
+    """A classroom limit set by the instructor refused the operation."""

@@ -16,6 +16,8 @@ from layerlab.i18n import t
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from docker import DockerClient
+
     from layerlab.build import BuildResult
 
 _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
@@ -121,7 +123,7 @@ class LayerStack:
         return layer_stack_html((self,))
 
 
-def _client() -> Any:
+def _client() -> DockerClient:
     from layerlab.engine import connect
 
     return connect()

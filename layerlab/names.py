@@ -11,7 +11,6 @@ resolve to themselves.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from layerlab.engine import slug
 from layerlab.references import split_registry
@@ -71,7 +70,7 @@ def resolve(name: str) -> str:
     from layerlab.engine import connect
 
     try:
-        api: Any = connect().api  # docker's stubs leave inspect_image untyped
+        api = connect().api
         api.inspect_image(engine_name)
     except ImageNotFound:
         return name

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     import requests
+    from docker import APIClient
 
 _STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")  # Docker | Podman (buildah)
 _ARROW = re.compile(r"^ ?-{2,3}> (.*)$")
@@ -157,7 +158,7 @@ def parse_stream(messages: Iterable[dict[str, Any]]) -> list[BuildEvent]:
 _ORPHANS: dict[str, set[str]] = {}
 
 
-def _remove_orphans(api: Any, host: str) -> None:
+def _remove_orphans(api: APIClient, host: str) -> None:
     from docker.errors import APIError, NotFound
 
     for container_id in list(_ORPHANS.get(host, ())):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from layerlab import engine_ops
-from layerlab.classroom import LimitReached
+from layerlab.errors import LimitReached
 from tests.conftest import TEST_RUN
 
 pytestmark = pytest.mark.integration
