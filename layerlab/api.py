@@ -1,4 +1,4 @@
-"""The kit's operations as plain Python: what the magics call, usable without IPython."""
+"""Building an image as plain Python: what ``%docker_build`` calls, usable without IPython."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from layerlab.build import BuildListener, BuildLog, BuildRecorder, BuildResult
 from layerlab.builders import BuildRequest, build_failure, select_builder
 from layerlab.config import settings
 from layerlab.context import ContextListing, human_size, list_context
-from layerlab.engine import (
-    connect,
-    kit_labels,
-)
+from layerlab.engine import connect, kit_labels
 from layerlab.errors import ContextTooLarge, DockerfileError, LayerlabError
 from layerlab.i18n import t
 

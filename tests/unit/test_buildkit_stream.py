@@ -56,7 +56,7 @@ def events_of(name: str) -> list[BuildEvent]:
 
 
 def replay(name: str, image_id: str | None = None) -> BuildResult:
-    """Recorded stream → parser → recorder, as run_build does (the iidfile gives the id)."""
+    """Recorded stream → parser → recorder, as api.build does (the iidfile gives the id)."""
     result = BuildResult(
         builder="buildkit", tags=["t:latest"], context=".", dockerfile="Dockerfile"
     )
