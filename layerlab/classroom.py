@@ -24,6 +24,7 @@ from layerlab.context import human_size
 from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
 from layerlab.errors import LimitReached
 from layerlab.i18n import t
+from layerlab.references import split_registry
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -297,16 +298,8 @@ def own_tags(tags: Iterable[str], learner: str | None) -> list[str]:
     if learner is None:
         return real
     prefix = slug(learner) + "/"
-    mine = [tag for tag in real if _repository_path(tag).startswith(prefix)]
+    mine = [tag for tag in real if split_registry(tag)[1].startswith(prefix)]
     return mine or real
-
-
-def _repository_path(tag: str) -> str:
-    """``127.0.0.1:5000/alice/app:1`` → ``alice/app:1`` (the registry host dropped)."""
-    first, sep, rest = tag.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return rest
-    return tag
 
 
 def _remove_image(api: APIClient, item: CleanupItem, learner: str | None) -> None:

@@ -636,7 +636,7 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
     for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
         tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
         for tag in tags or ["<none>:<none>"]:
-            repository, _, name = learner_names.to_learner(tag, podman=podman).rpartition(":")
+            repository, name = references.split(learner_names.to_learner(tag, podman=podman))
             rows.append(
                 [
                     repository,
@@ -763,16 +763,11 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     return summary
 
 
-def _registry_of(reference: str) -> str:
-    first = reference.split("/", 1)[0]
-    if "/" in reference and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
 def _registry_error(reference: str, message: str) -> EngineError:
     if _UNREACHABLE.search(message):
-        return EngineError(t("docker.registry_unreachable", registry=_registry_of(reference)))
+        return EngineError(
+            t("docker.registry_unreachable", registry=references.registry(reference))
+        )
     if _DENIED.search(message):
         return EngineError(t("docker.push_denied", reference=reference))
     return EngineError(t("docker.engine_said", reason=_first_line(message)))
@@ -850,7 +845,8 @@ def registry_delete(repository: str) -> int:
     """
     import json
 
-    registry, _, name = repository.partition("/")
+    prefix, name = references.split_registry(repository)
+    registry = prefix.rstrip("/")
     host = registry.rsplit(":", 1)[0]
     if not name or not (host.startswith("127.") or host == "localhost"):
         raise LayerlabError(t("docker.registry_local_only", repository=repository))

@@ -4,7 +4,7 @@ parsers so the kit splits a name exactly as the SDK that sends it to the engine 
 - ``split`` → (repository, tag or digest), ``latest`` when neither is written;
 - ``with_default_tag`` → the name the engine stores (``hello`` → ``hello:latest``);
 - ``canonical`` → one spelling for Docker's short and BuildKit's long names;
-- ``split_registry`` → (``registry/`` or "", the rest).
+- ``split_registry`` → (``registry/`` or "", the rest); ``registry`` → its host.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def canonical(reference: str) -> str:
     for prefix in _HUB_PREFIXES:
         reference = reference.removeprefix(prefix)
     return with_default_tag(reference)
+
+
+def registry(reference: str) -> str:
+    """The registry ``reference`` lives in: ``127.0.0.1:5000``, else ``docker.io``."""
+    prefix, _rest = split_registry(reference)
+    return prefix.rstrip("/") or "docker.io"
 
 
 def split_registry(name: str) -> tuple[str, str]:
