@@ -15,7 +15,7 @@ from layerlab.config import settings
 from layerlab.context import ContextListing, human_size, list_context
 from layerlab.engine import connect, kit_labels
 from layerlab.errors import ContextTooLarge, DockerfileError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -146,13 +146,13 @@ def _check_context_size(
     config = settings()
     if listing.size_bytes > config.context_max_mb * 1e6 and not force:
         raise ContextTooLarge(
-            t(
+            tn(
                 "context.too_large",
+                len(listing.files),
                 root=listing.root,
                 size=human_size(listing.size_bytes),
-                files=len(listing.files),
-                limit=config.context_max_mb,
+                limit=human_size(config.context_max_mb * 1e6),
             )
         )
     if listing.size_bytes > config.context_warn_mb * 1e6:
-        say(t("context.large", size=human_size(listing.size_bytes), files=len(listing.files)))
+        say(tn("context.large", len(listing.files), size=human_size(listing.size_bytes)))

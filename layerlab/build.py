@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from layerlab.i18n import t
+from layerlab import i18n
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -264,23 +265,18 @@ class BuildResult:
         raise KeyError(number)
 
     def summary(self) -> str:
-        outcome = {
-            "succeeded": t("build.built"),
-            "failed": t("build.failed_word"),
-            "interrupted": t("build.interrupted_word"),
-        }.get(self.status, self.status)
+        """One sentence for the learner: what was built, how fast, how much from the cache."""
         image = self.tags[0] if self.tags else self.short_id
         if self.tags and self.image_id:
             image = f"{image} ({self.short_id})"
         buildable = [s for s in self.steps if s.status != "base"]
-        return t(
-            "build.summary",
-            outcome=outcome,
+        return tn(
+            f"build.summary.{self.status}",
+            len(buildable),
             image=image,
-            seconds=self.duration_s,
+            duration=i18n.seconds(self.duration_s),
             cached=self.cache_hits,
-            steps=len(buildable),
-            builder=self.builder,
+            builder=t(f"builder.{self.builder}"),
         )
 
     def __repr__(self) -> str:
@@ -291,9 +287,10 @@ class BuildResult:
         )
 
     def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
+        # what a notebook shows for ``result``: the learner's sentence (repr() stays for code)
         text_method = getattr(printer, "text", None)
         if callable(text_method):
-            text_method(repr(self))
+            text_method(self.summary())
 
 
 #: A view or any observer: called after the recorder has applied each event, with the

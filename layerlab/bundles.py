@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layerlab import i18n
 from layerlab.context import human_size
 from layerlab.engine import connect
 from layerlab.errors import EngineError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -25,33 +24,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 
 CHUNK = 1024 * 1024
-
-i18n.register(
-    {
-        "bundle.no_image": {
-            "en": "no image {image!r} on this engine to put in the bundle. Check the name "
-            "with docker image ls",
-            "fr": "aucune image {image!r} sur ce moteur à mettre dans l'archive. Vérifiez "
-            "le nom avec docker image ls",
-        },
-        "bundle.no_file": {
-            "en": "no bundle at {path}",
-            "fr": "aucune archive à {path}",
-        },
-        "bundle.refused": {
-            "en": "the engine refused the bundle {path}: {reason}",
-            "fr": "le moteur a refusé l'archive {path} : {reason}",
-        },
-        "bundle.saved": {
-            "en": "Saved {count} image(s) to {path} ({size}).",
-            "fr": "{count} image(s) enregistrée(s) dans {path} ({size}).",
-        },
-        "bundle.loaded": {
-            "en": "Loaded {images} from {path}.",
-            "fr": "Chargé {images} depuis {path}.",
-        },
-    }
-)
 
 _LOADED = re.compile(r"Loaded image(?: ID)?: (\S+)")
 
@@ -65,13 +37,12 @@ class BundleResult:
 
     def __repr__(self) -> str:
         if self.saved:
-            return t(
-                "bundle.saved",
-                count=len(self.images),
-                path=self.path,
-                size=human_size(self.size_bytes),
+            return tn(
+                "bundle.saved", len(self.images), path=self.path, size=human_size(self.size_bytes)
             )
-        return t("bundle.loaded", images=", ".join(self.images) or "?", path=self.path)
+        return tn(
+            "bundle.loaded", len(self.images), images=", ".join(self.images) or "?", path=self.path
+        )
 
 
 def save(

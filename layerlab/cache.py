@@ -34,9 +34,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from layerlab import i18n
 from layerlab.context import hash_files, matching_files, sent_files
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.instructions import (
     VARIABLE,
     arg_values,
@@ -347,8 +346,8 @@ class CacheReport:
                 names = ", ".join(self.changed_files[:SHOWN_FILES])
                 extra = len(self.changed_files) - SHOWN_FILES
                 if extra > 0:
-                    names += t("cache.more_files", count=extra)
-                return t("cache.files_changed", count=len(self.changed_files), files=names)
+                    names += tn("cache.more_files", extra)
+                return tn("cache.files_changed", len(self.changed_files), files=names)
             case "base_changed" if self.previous_base_image:
                 return t(
                     "cache.from_changed",
@@ -364,7 +363,7 @@ class CacheReport:
                 )
             case "build_args_changed":
                 changes = ", ".join(_arg_words(change) for change in self.changed_build_args)
-                return t("cache.args_changed", count=len(self.changed_build_args), changes=changes)
+                return tn("cache.args_changed", len(self.changed_build_args), changes=changes)
             case _ if self.previous_stopped_at is not None:
                 return t("cache.previous_stopped", number=self.previous_stopped_at)
             case _:
@@ -376,17 +375,22 @@ class CacheReport:
             return t("cache.last_step")
         rebuilt = _step_list(self.rebuilt_after)
         if not self.cached_after:
-            return t("cache.all_later_rebuilt", steps=rebuilt)
+            return tn("cache.all_later_rebuilt", len(self.rebuilt_after), steps=rebuilt)
         cached = _step_list(self.cached_after)
         if not self.rebuilt_after:
-            return t("cache.later_cached", cached=cached)
-        return t("cache.some_later_rebuilt", steps=rebuilt, cached=cached)
+            return tn("cache.later_cached", len(self.cached_after), cached=cached)
+        return tn(
+            "cache.some_later_rebuilt",
+            len(self.cached_after),
+            rebuilt=tn("cache.rebuilt_after", len(self.rebuilt_after), steps=rebuilt),
+            cached=cached,
+        )
 
     def lines(self) -> list[str]:
         if self.first_miss_step is None:
             if self.cacheable_steps == 0:
                 return [t("cache.nothing_to_build")]
-            return [t("cache.all_cached", count=self.cached_steps)]
+            return [tn("cache.all_cached", self.cached_steps)]
         return [
             t(
                 "cache.first_miss",
@@ -595,106 +599,3 @@ def _arg_changes(
         used = {m.group(1) or m.group(2) for m in VARIABLE.finditer(miss.instruction)}
         changes = [c for c in changes if c.name in used]
     return changes
-
-
-i18n.register(
-    {
-        "cache.step": {"en": "step {number}", "fr": "l'étape {number}"},
-        "cache.step_in_stage": {
-            "en": "step {number} of stage {stage}",
-            "fr": "l'étape {number} de la phase {stage}",
-        },
-        "cache.first_miss": {
-            "en": "Cache: {step} ({instruction}) is the first step the engine rebuilt: {reason}.",
-            "fr": "Cache : {step} ({instruction}) est la première que le moteur a reconstruite : "
-            "{reason}.",
-        },
-        "cache.no_cache": {
-            "en": "the build ran with --no-cache, which tells the engine to reuse no layer at all",
-            "fr": "la construction a été lancée avec --no-cache, qui interdit au moteur de "
-            "réutiliser la moindre couche",
-        },
-        "cache.first_build": {
-            "en": "this is the first build of this Dockerfile in this session, and the engine had "
-            "no layer for this step yet",
-            "fr": "c'est la première construction de ce Dockerfile dans cette session, et le "
-            "moteur n'avait encore aucune couche pour cette étape",
-        },
-        "cache.instruction_changed": {
-            "en": "its instruction changed since the last build (it was: {before})",
-            "fr": "son instruction a changé depuis la dernière construction (avant : {before})",
-        },
-        "cache.instruction_new": {
-            "en": "this instruction is new since the last build",
-            "fr": "cette instruction n'existait pas lors de la dernière construction",
-        },
-        "cache.files_changed": {
-            "en": "files it copies from the build context changed since the last build: {files}",
-            "fr": "des fichiers qu'elle copie depuis le contexte de construction ont changé depuis "
-            "la dernière construction : {files}",
-        },
-        "cache.more_files": {"en": " and {count} more", "fr": " et {count} autres"},
-        "cache.base_changed": {
-            "en": "the base image {image} is now a different image ({before} → {after}), and every "
-            "layer is stacked on top of it",
-            "fr": "l'image de base {image} désigne maintenant une autre image ({before} → "
-            "{after}), et toutes les couches reposent sur elle",
-        },
-        "cache.from_changed": {
-            "en": "the FROM line changed: the base image was {before}, it is now {image}, and "
-            "every layer is stacked on top of it",
-            "fr": "la ligne FROM a changé : l'image de base était {before}, c'est maintenant "
-            "{image}, et toutes les couches reposent sur elle",
-        },
-        "cache.args_changed": {
-            "en": "build args this step uses changed since the last build: {changes}",
-            "fr": "des arguments de construction utilisés par cette étape ont changé depuis la "
-            "dernière construction : {changes}",
-        },
-        "cache.unset": {"en": "unset", "fr": "non défini"},
-        "cache.previous_stopped": {
-            "en": "the previous build of this Dockerfile stopped at step {number} before this step "
-            "was done, so the cache had no layer for it",
-            "fr": "la construction précédente de ce Dockerfile s'est arrêtée à l'étape {number} "
-            "avant d'achever celle-ci : le cache n'en avait aucune couche",
-        },
-        "cache.unknown": {
-            "en": "the kit sees no change in its instruction, its files, the base image or the "
-            "build args; the engine may have lost the cached layer (for example after "
-            "docker image prune)",
-            "fr": "le kit ne voit aucun changement dans son instruction, ses fichiers, l'image de "
-            "base ou les arguments ; le moteur a peut-être perdu la couche en cache (par "
-            "exemple après docker image prune)",
-        },
-        "cache.all_later_rebuilt": {
-            "en": "Every later step ({steps}) was rebuilt because of it: a step comes from the "
-            "cache only when every step before it did.",
-            "fr": "Toutes les étapes suivantes ({steps}) ont été reconstruites à cause d'elle : "
-            "une étape ne vient du cache que si toutes celles d'avant en viennent.",
-        },
-        "cache.some_later_rebuilt": {
-            "en": "Later steps {steps} were rebuilt after it; steps {cached} still came from the "
-            "cache (they belong to another stage).",
-            "fr": "Les étapes suivantes {steps} ont été reconstruites après elle ; les étapes "
-            "{cached} viennent encore du cache (elles appartiennent à une autre phase).",
-        },
-        "cache.later_cached": {
-            "en": "Steps {cached} after it still came from the cache (another stage).",
-            "fr": "Les étapes {cached} qui la suivent viennent encore du cache (une autre phase).",
-        },
-        "cache.last_step": {
-            "en": "It is the last step, so nothing after it had to be rebuilt.",
-            "fr": "C'est la dernière étape : rien d'autre n'a dû être reconstruit.",
-        },
-        "cache.all_cached": {
-            "en": "Cache: all {count} steps came from the cache; nothing they depend on changed.",
-            "fr": "Cache : les {count} étapes viennent toutes du cache ; rien de ce dont elles "
-            "dépendent n'a changé.",
-        },
-        "cache.nothing_to_build": {
-            "en": "Cache: this Dockerfile only names its base image; there was no step to build.",
-            "fr": "Cache : ce Dockerfile ne fait que nommer son image de base ; aucune étape à "
-            "construire.",
-        },
-    }
-)

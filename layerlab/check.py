@@ -16,215 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 from layerlab import i18n
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from docker import APIClient
-
-i18n.register(
-    {
-        "check.ok": {"en": "✓ Well done: {text}", "fr": "✓ Bravo : {text}"},
-        "check.fail": {"en": "✗ Not yet: {text}", "fr": "✗ Pas encore : {text}"},
-        "check.hint": {"en": "  Next: {text}", "fr": "  À essayer : {text}"},
-        "check.crashed": {
-            "en": "the check itself could not run ({error})",
-            "fr": "la vérification n'a pas pu s'exécuter ({error})",
-        },
-        # image_exists
-        "check.image.ok": {
-            "en": "the image {name} is on the engine ({short_id}, {size}).",
-            "fr": "l'image {name} est sur le moteur ({short_id}, {size}).",
-        },
-        "check.image.missing": {
-            "en": "there is no image called {name} on the engine.",
-            "fr": "aucune image nommée {name} sur le moteur.",
-        },
-        "check.image.build": {
-            "en": "build it with %docker_build -t {name} . (or %docker tag "
-            "an existing image){similar}",
-            "fr": "construisez-la avec %docker_build -t {name} . (ou "
-            "étiquetez une image existante avec %docker tag){similar}",
-        },
-        "check.image.similar": {
-            "en": "; images with a close name: {names}",
-            "fr": " ; images au nom proche : {names}",
-        },
-        # container_running
-        "check.running.ok": {
-            "en": "the container {name} is running ({image}).",
-            "fr": "le conteneur {name} tourne ({image}).",
-        },
-        "check.running.stopped": {
-            "en": "the container {name} exists but is {state}.",
-            "fr": "le conteneur {name} existe mais son état est {state}.",
-        },
-        "check.running.stopped_hint": {
-            "en": "read why with %docker logs {name}, then start a new one with %docker run",
-            "fr": "lisez pourquoi avec %docker logs {name}, puis lancez-"
-            "en un autre avec %docker run",
-        },
-        "check.running.missing": {
-            "en": "there is no container called {name}.",
-            "fr": "aucun conteneur nommé {name}.",
-        },
-        "check.running.missing_hint": {
-            "en": "start one with %docker run -d --name {name} IMAGE",
-            "fr": "lancez-en un avec %docker run -d --name {name} IMAGE",
-        },
-        # container_answers
-        "check.http.ok": {"en": "{url} answers {body!r}.", "fr": "{url} répond {body!r}."},
-        "check.http.silent": {
-            "en": "nothing answers at {url} (waited {seconds:g}s).",
-            "fr": "rien ne répond à {url} (attente de {seconds:g} s).",
-        },
-        "check.http.silent_hint": {
-            "en": "is the container running (%docker ps), and was it started with -p {port}:5000?",
-            "fr": "le conteneur tourne-t-il (%docker ps), et a-t-il été "
-            "lancé avec -p {port}:5000 ?",
-        },
-        "check.http.other": {
-            "en": "{url} answers {body!r}, which does not contain {text!r}.",
-            "fr": "{url} répond {body!r}, sans contenir {text!r}.",
-        },
-        "check.http.other_hint": {
-            "en": "is it the right port, and was the image rebuilt after changing app.py?",
-            "fr": "est-ce le bon port, et l'image a-t-elle été "
-            "reconstruite après la modification de app.py ?",
-        },
-        "check.http.status": {
-            "en": "{url} answers with HTTP error {status}.",
-            "fr": "{url} répond par l'erreur HTTP {status}.",
-        },
-        # steps_cached
-        "check.steps.not_result": {
-            "en": "this is not a build result ({kind}).",
-            "fr": "ce n'est pas un résultat de construction ({kind}).",
-        },
-        "check.steps.not_result_hint": {
-            "en": "keep what %docker_build returns: result = %docker_build -t NAME .",
-            "fr": "gardez ce que renvoie %docker_build : resultat = %docker_build -t NOM .",
-        },
-        "check.steps.ok_all": {
-            "en": "all {count} steps came from the cache.",
-            "fr": "les {count} étapes viennent toutes du cache.",
-        },
-        "check.steps.ok": {
-            "en": "rebuilt: step {rebuilt}; the other {cached} came from the cache.",
-            "fr": "refaite(s) : étape {rebuilt} ; les {cached} autres viennent du cache.",
-        },
-        "check.steps.unexpected_built": {
-            "en": "step {number} ({instruction}) was rebuilt.",
-            "fr": "l'étape {number} ({instruction}) a été refaite.",
-        },
-        "check.steps.unexpected_cached": {
-            "en": "step {number} ({instruction}) came from the cache.",
-            "fr": "l'étape {number} ({instruction}) vient du cache.",
-        },
-        "check.steps.hint": {
-            "en": "a step is rebuilt when it or anything before it changed: "
-            "compare your Dockerfile and files with the previous build",
-            "fr": "une étape est refaite quand elle, ou une étape avant elle, "
-            "a changé : comparez votre Dockerfile et vos fichiers avec la "
-            "construction précédente",
-        },
-        # image_smaller_than
-        "check.size.ok": {
-            "en": "{name} weighs {size}, under {limit}.",
-            "fr": "{name} pèse {size}, moins de {limit}.",
-        },
-        "check.size.big": {
-            "en": "{name} weighs {size}, over {limit}.",
-            "fr": "{name} pèse {size}, plus de {limit}.",
-        },
-        "check.size.hint": {
-            "en": "see where the bytes are with %docker_history {name}",
-            "fr": "voyez où sont les octets avec %docker_history {name}",
-        },
-        # image_has_label
-        "check.label.ok": {
-            "en": "{name} has the label {label}={value}.",
-            "fr": "{name} porte l'étiquette {label}={value}.",
-        },
-        "check.label.missing": {
-            "en": "{name} has no label {label}.",
-            "fr": "{name} ne porte pas d'étiquette {label}.",
-        },
-        "check.label.other": {
-            "en": "{name} has {label}={actual}, not {label}={value}.",
-            "fr": "{name} porte {label}={actual}, et non {label}={value}.",
-        },
-        "check.label.hint": {
-            "en": 'add LABEL {label}="..." to the Dockerfile and build again',
-            "fr": 'ajoutez LABEL {label}="..." au Dockerfile et reconstruisez',
-        },
-        # in_registry
-        "check.registry.ok": {
-            "en": "the registry holds {reference} ({digest}).",
-            "fr": "le registre contient {reference} ({digest}).",
-        },
-        "check.registry.missing": {
-            "en": "the registry has no {reference}.",
-            "fr": "le registre ne contient pas {reference}.",
-        },
-        "check.registry.hint": {
-            "en": "tag the image with that name, then %docker push {reference}",
-            "fr": "étiquetez l'image avec ce nom, puis %docker push {reference}",
-        },
-        # push_reused
-        "check.push.not_summary": {
-            "en": "this is not a push summary ({kind}).",
-            "fr": "ce n'est pas un bilan de publication ({kind}).",
-        },
-        "check.push.not_summary_hint": {
-            "en": "keep what %docker push returns: pushed = %docker push NAME",
-            "fr": "gardez ce que renvoie %docker push : publie = %docker push NOM",
-        },
-        "check.push.ok": {
-            "en": "{new} layer(s) sent, the other {existing} were already in the registry.",
-            "fr": "{new} couche(s) envoyée(s), les {existing} autres étaient déjà "
-            "dans le registre.",
-        },
-        "check.push.wrong": {
-            "en": "{pushed} layer(s) sent and {existing} already present; expected {new} sent.",
-            "fr": "{pushed} couche(s) envoyée(s) et {existing} déjà présente(s) ; "
-            "attendu : {new} envoyée(s).",
-        },
-        "check.push.hint": {
-            "en": "push the image once before the change, then again after "
-            "rebuilding: only the changed layer travels",
-            "fr": "publiez l'image une fois avant la modification, puis après "
-            "la reconstruction : seule la couche modifiée voyage",
-        },
-        # layers_shared
-        "check.shared.ok": {
-            "en": "{first} and {second} share their {count} bottom layers.",
-            "fr": "{first} et {second} partagent leurs {count} couches du bas.",
-        },
-        "check.shared.few": {
-            "en": "{first} and {second} share {count} layer(s); expected at least {expected}.",
-            "fr": "{first} et {second} partagent {count} couche(s) ; attendu : "
-            "au moins {expected}.",
-        },
-        "check.shared.hint": {
-            "en": "start both Dockerfiles with the same lines (FROM, RUN ...) "
-            "and put what differs last",
-            "fr": "commencez les deux Dockerfiles par les mêmes lignes (FROM, "
-            "RUN ...) et placez ce qui diffère à la fin",
-        },
-        # nothing_left
-        "check.clean.ok": {
-            "en": "no container or image made here is left.",
-            "fr": "il ne reste aucun conteneur ni aucune image créés ici.",
-        },
-        "check.clean.left": {"en": "still there: {what}.", "fr": "encore là : {what}."},
-        "check.clean.hint": {
-            "en": "%docker rm -f NAME for containers, %docker rmi NAME for images",
-            "fr": "%docker rm -f NOM pour les conteneurs, %docker rmi NOM pour les images",
-        },
-        "check.clean.containers": {"en": "containers {names}", "fr": "conteneurs {names}"},
-        "check.clean.images": {"en": "images {names}", "fr": "images {names}"},
-    }
-)
 
 P = ParamSpec("P")
 
@@ -306,6 +101,12 @@ def _inspect_image(name: str) -> dict[str, Any] | None:
 
 def _short(identifier: str) -> str:
     return identifier.removeprefix("sha256:")[:12]
+
+
+def _state_words(state: str) -> str:
+    """A container state (the engine's word) in the learner's language."""
+    key = f"container.state.{state}"
+    return t(key) if i18n.has(key) else state
 
 
 def _size(size: float) -> str:
@@ -407,10 +208,10 @@ def layers_shared(first: str, second: str, at_least: int = 1) -> Verdict:
             break
         count += 1
     if count >= at_least:
-        return Verdict(True, t("check.shared.ok", first=first, second=second, count=count))
+        return Verdict(True, tn("check.shared.ok", count, first=first, second=second))
     return Verdict(
         False,
-        t("check.shared.few", first=first, second=second, count=count, expected=at_least),
+        tn("check.shared.few", count, first=first, second=second, expected=at_least),
         t("check.shared.hint"),
     )
 
@@ -433,7 +234,7 @@ def container_running(name: str) -> Verdict:
         return Verdict(True, t("check.running.ok", name=name, image=image))
     return Verdict(
         False,
-        t("check.running.stopped", name=name, state=state.get("Status", "?")),
+        t("check.running.stopped", name=name, state=_state_words(str(state.get("Status", "?")))),
         t("check.running.stopped_hint", name=name),
     )
 
@@ -464,7 +265,7 @@ def container_answers(port: int, text: str, path: str = "/", timeout: float = 10
             if time.monotonic() >= deadline:
                 return Verdict(
                     False,
-                    t("check.http.silent", url=url, seconds=timeout),
+                    t("check.http.silent", url=url, duration=i18n.seconds(timeout, None)),
                     t("check.http.silent_hint", port=port),
                 )
             time.sleep(0.25)
@@ -487,9 +288,11 @@ def nothing_left(labels: Mapping[str, str] | None = None) -> Verdict:
         return Verdict(True, t("check.clean.ok"))
     parts = []
     if found.containers:
-        parts.append(t("check.clean.containers", names=", ".join(found.containers)))
+        parts.append(
+            tn("check.clean.containers", len(found.containers), names=", ".join(found.containers))
+        )
     if found.images:
-        parts.append(t("check.clean.images", names=", ".join(found.images)))
+        parts.append(tn("check.clean.images", len(found.images), names=", ".join(found.images)))
     return Verdict(False, t("check.clean.left", what="; ".join(parts)), t("check.clean.hint"))
 
 
@@ -530,11 +333,12 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
     if problems:
         return Verdict(False, " ".join(problems), t("check.steps.hint"))
     if not built_names:
-        return Verdict(True, t("check.steps.ok_all", count=len(steps)))
-    return Verdict(
-        True,
-        t("check.steps.ok", rebuilt=", ".join(built_names), cached=len(steps) - len(built_names)),
-    )
+        return Verdict(True, tn("check.steps.ok_all", len(steps)))
+    rebuilt_text = tn("check.steps.ok_rebuilt", len(built_names), steps=", ".join(built_names))
+    others = len(steps) - len(built_names)
+    if not others:
+        return Verdict(True, t("check.steps.ok_alone", rebuilt=rebuilt_text))
+    return Verdict(True, tn("check.steps.ok_others", others, rebuilt=rebuilt_text))
 
 
 @_check
@@ -565,9 +369,17 @@ def push_reused(summary: Any, new_layers: int = 1) -> Verdict:
         )
     pushed = len(summary.pushed)
     if pushed == new_layers and summary.already_present == summary.layers - new_layers:
-        return Verdict(True, t("check.push.ok", new=pushed, existing=summary.already_present))
+        sent = tn("count.layers_sent", pushed)
+        if not summary.already_present:
+            return Verdict(True, t("check.push.ok_all_new", sent=sent))
+        return Verdict(True, tn("check.push.ok_others", summary.already_present, sent=sent))
     return Verdict(
         False,
-        t("check.push.wrong", pushed=pushed, existing=summary.already_present, new=new_layers),
+        t(
+            "check.push.wrong",
+            sent=tn("count.layers_sent", pushed),
+            present=tn("count.layers_present", summary.already_present),
+            expected=tn("count.layers_sent", new_layers),
+        ),
         t("check.push.hint"),
     )

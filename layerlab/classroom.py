@@ -18,64 +18,17 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
 from layerlab.errors import LimitReached
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.references import split_registry
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from docker import APIClient
-
-i18n.register(
-    {
-        "classroom.max_containers": {
-            "en": "you already have {count} running container(s), the most this class "
-            "allows is {limit}. Stop one first (%docker ps, then %docker stop NAME)",
-            "fr": "vous avez déjà {count} conteneur(s) en marche, la classe en permet "
-            "{limit} au plus. Arrêtez-en un d'abord (%docker ps, puis %docker stop NOM)",
-        },
-        "classroom.port_refused": {
-            "en": "port {port} is outside the ports this class may publish ({allowed}). "
-            "Choose one of those, e.g. -p {example}:5000",
-            "fr": "le port {port} est hors des ports que la classe peut publier "
-            "({allowed}). Choisissez-en un, par ex. -p {example}:5000",
-        },
-        "classroom.port_needed": {
-            "en": "this class publishes only ports {allowed}: name the host port, "
-            "e.g. -p {example}:5000",
-            "fr": "cette classe ne publie que les ports {allowed} : indiquez le port "
-            "de l'hôte, par ex. -p {example}:5000",
-        },
-        "classroom.bad_ports_setting": {
-            "en": "the allowed_ports setting {spec!r} is not a port range: write e.g. "
-            "'5000-5099' or '5000-5099,8888' (ask your instructor)",
-            "fr": "le réglage allowed_ports {spec!r} n'est pas une plage de ports : "
-            "écrivez par ex. '5000-5099' ou '5000-5099,8888' (demandez à l'enseignant)",
-        },
-        "classroom.nothing": {
-            "en": "Nothing to clean up for {who}.",
-            "fr": "Rien à nettoyer pour {who}.",
-        },
-        "classroom.summary": {
-            "en": "{verb} {containers} container(s) and {images} image(s) of {who} "
-            "(images of {reclaimed} in all, counting base layers they share).",
-            "fr": "{verb} {containers} conteneur(s) et {images} image(s) de {who} "
-            "(images de {reclaimed} en tout, couches de base partagées comprises).",
-        },
-        "classroom.removed": {"en": "Removed", "fr": "Supprimé"},
-        "classroom.would_remove": {"en": "Would remove", "fr": "Supprimerait"},
-        "classroom.everyone": {"en": "every learner", "fr": "tous les apprenants"},
-        "classroom.failures": {
-            "en": "{count} could not be removed:",
-            "fr": "{count} n'ont pas pu être supprimés :",
-        },
-    }
-)
 
 
 # ---------------------------------------------------------------- limits
@@ -107,7 +60,7 @@ def check_run_allowed(ports: Iterable[int | None], running_count: int) -> None:
     config = settings()
     if config.max_containers and running_count >= config.max_containers:
         raise LimitReached(
-            t("classroom.max_containers", count=running_count, limit=config.max_containers)
+            tn("classroom.max_containers", running_count, limit=config.max_containers)
         )
     ranges = allowed_port_ranges()
     if not ranges:
@@ -172,21 +125,25 @@ class CleanupReport:
     def summary(self) -> str:
         if not self.removed and not self.failed:
             return t("classroom.nothing", who=self.who)
-        verb = t("classroom.would_remove" if self.dry_run else "classroom.removed")
         return t(
-            "classroom.summary",
-            verb=verb,
-            containers=len(self.containers),
-            images=len(self.images),
+            "classroom.summary.dry_run" if self.dry_run else "classroom.summary.removed",
+            containers=tn("count.containers", len(self.containers)),
+            images=tn("count.images", len(self.images)),
             who=self.who,
             reclaimed=human_size(self.reclaimed_bytes),
         )
 
     def text(self) -> str:
-        lines = [f"  {item.kind:<9} {item.name:<50} {item.owner}" for item in self.removed]
+        lines = [
+            f"  {t(f'kind.{item.kind}'):<9} {item.name:<50} {item.owner}" for item in self.removed
+        ]
         if self.failed:
-            lines.append(t("classroom.failures", count=len(self.failed)))
-            lines.extend(f"  {item.kind} {item.name}: {reason}" for item, reason in self.failed)
+            lines.append(tn("classroom.failures", len(self.failed)))
+            lines.extend(
+                "  "
+                + t("classroom.failure", kind=t(f"kind.{item.kind}"), name=item.name, reason=reason)
+                for item, reason in self.failed
+            )
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -195,12 +152,17 @@ class CleanupReport:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{item.kind}</td><td><code>{html.escape(item.name)}</code></td>"
+            f"<tr><td>{html.escape(t(f'kind.{item.kind}'))}</td>"
+            f"<td><code>{html.escape(item.name)}</code></td>"
             f"<td>{html.escape(item.owner)}</td></tr>"
             for item in self.removed
         )
         failed = "".join(
-            f"<li><code>{html.escape(item.name)}</code>: {html.escape(reason)}</li>"
+            "<li>"
+            + html.escape(
+                t("classroom.failure", kind=t(f"kind.{item.kind}"), name=item.name, reason=reason)
+            )
+            + "</li>"
             for item, reason in self.failed
         )
         table = f"<table>{rows}</table>" if rows else ""

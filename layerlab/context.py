@@ -240,8 +240,7 @@ def hash_files(root: Path, files: Sequence[str]) -> dict[str, str]:
 
 
 def human_size(size: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(size) < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"
+    """``1.5 MB`` (``1,5 Mo`` in French): see ``layerlab.i18n.size``."""
+    from layerlab.i18n import size as formatted
+
+    return formatted(size)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from layerlab.errors import DockerfileError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 INSTRUCTIONS: Final = frozenset(
     {
@@ -256,7 +256,7 @@ class WriteOutcome:
 
     def message(self, shown_path: str) -> str:
         key = "df.overwriting" if self.existed else "df.writing"
-        return t(key, path=shown_path, count=len(self.dockerfile.instructions))
+        return tn(key, len(self.dockerfile.instructions), path=shown_path)
 
 
 def write(

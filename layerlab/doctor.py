@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import connect, describe_host, owner
@@ -37,79 +36,6 @@ NO_DISK_BYTES: Final = 500 * 1000**2
 Status = Literal["ok", "warn", "fail"]
 _MARK: Final = {"ok": "✓", "warn": "!", "fail": "✗"}
 _COLOR: Final = {"ok": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e"}
-
-i18n.register(
-    {
-        "doctor.engine": {"en": "Docker Engine", "fr": "Moteur Docker"},
-        "doctor.engine_fix": {
-            "en": "start Docker, or set DOCKER_HOST to the engine the class uses",
-            "fr": "démarrez Docker, ou pointez DOCKER_HOST vers le moteur de la classe",
-        },
-        "doctor.builders": {"en": "Builders", "fr": "Builders"},
-        "doctor.no_buildkit": {
-            "en": "BuildKit unavailable ({reason}); the classic builder is used",
-            "fr": "BuildKit indisponible ({reason}) ; le builder classique est utilisé",
-        },
-        "doctor.registry": {"en": "Registry", "fr": "Registre"},
-        "doctor.registry_fix": {
-            "en": "the push lab needs it: start a local registry (docker run -d -p "
-            "127.0.0.1:5000:5000 registry:2) or set c.Layerlab.registry",
-            "fr": "le lab de publication en a besoin : lancez un registre local (docker "
-            "run -d -p 127.0.0.1:5000:5000 registry:2) ou réglez c.Layerlab.registry",
-        },
-        "doctor.base_images": {"en": "Base images", "fr": "Images de base"},
-        "doctor.base_missing": {"en": "missing: {images}", "fr": "manquantes : {images}"},
-        "doctor.base_fix": {
-            "en": "online: docker pull {image}; offline: layerlab images load BUNDLE",
-            "fr": "en ligne : docker pull {image} ; hors ligne : layerlab images load ARCHIVE",
-        },
-        "doctor.disk": {"en": "Engine disk", "fr": "Disque du moteur"},
-        "doctor.disk_free": {
-            "en": "{free} free at {path}; images {images}, build cache {cache}",
-            "fr": "{free} libres sur {path} ; images {images}, cache {cache}",
-        },
-        "doctor.disk_usage": {
-            "en": "images {images}, build cache {cache} (free space not visible from here)",
-            "fr": "images {images}, cache {cache} (espace libre non visible d'ici)",
-        },
-        "doctor.disk_fix": {
-            "en": "free space: layerlab cleanup, or docker system prune on the engine",
-            "fr": "libérez de la place : layerlab cleanup, ou docker system prune sur le moteur",
-        },
-        "doctor.widgets": {"en": "Widgets frontend", "fr": "Widgets (interface)"},
-        "doctor.widgets_missing": {
-            "en": "{package} not installed: builds are shown as text",
-            "fr": "{package} non installé : les constructions s'affichent en texte",
-        },
-        "doctor.widgets_fix": {
-            "en": "pip install ipywidgets jupyterlab_widgets, then reload the page",
-            "fr": "pip install ipywidgets jupyterlab_widgets, puis rechargez la page",
-        },
-        "doctor.namespace": {"en": "Learner namespace", "fr": "Espace de l'apprenant"},
-        "doctor.no_namespace": {
-            "en": "none (single user); owner label {owner}",
-            "fr": "aucun (un seul utilisateur) ; étiquette propriétaire {owner}",
-        },
-        "doctor.namespace_in_use": {
-            "en": "{namespace}/… (owner label {owner})",
-            "fr": "{namespace}/… (étiquette propriétaire {owner})",
-        },
-        "doctor.limits": {"en": "Classroom limits", "fr": "Limites de la classe"},
-        "doctor.no_limits": {"en": "none set", "fr": "aucune"},
-        "doctor.not_checked": {
-            "en": "not checked: no engine",
-            "fr": "non vérifié : pas de moteur",
-        },
-        "doctor.verdict_ok": {
-            "en": "The labs can run here.",
-            "fr": "Les labs peuvent tourner ici.",
-        },
-        "doctor.verdict_fail": {
-            "en": "The labs cannot run here yet: fix the ✗ lines.",
-            "fr": "Les labs ne peuvent pas encore tourner ici : corrigez les lignes ✗.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +117,13 @@ def _engine() -> tuple[Check, Any]:
     except Exception as exc:  # noqa: BLE001 - the engine answered the ping but not this
         return Check(name, "fail", f"{describe_host()}: {exc}", t("doctor.engine_fix")), None
     product = "Podman" if "podman" in str(version.get("Components", "")).lower() else "Docker"
-    detail = (
-        f"{product} {version.get('Version', '?')} (API {version.get('ApiVersion', '?')}, "
-        f"{version.get('Os', '?')}/{version.get('Arch', '?')}) at {describe_host()}"
+    detail = t(
+        "doctor.engine_detail",
+        product=product,
+        version=version.get("Version", "?"),
+        api=version.get("ApiVersion", "?"),
+        platform=f"{version.get('Os', '?')}/{version.get('Arch', '?')}",
+        host=describe_host(),
     )
     return Check(name, "ok", detail), client.api
 

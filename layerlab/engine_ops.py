@@ -10,8 +10,8 @@ classroom engine is shared, and one learner's prune must not delete another's im
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,122 +31,11 @@ from layerlab.engine import (
 )
 from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 from layerlab.views import Table
 
 if TYPE_CHECKING:
     from docker import APIClient
-
-i18n.register(
-    {
-        "docker.bad_publish": {
-            "en": "-p {spec!r}: write HOST_PORT:CONTAINER_PORT (e.g. -p 5001:5000), optionally "
-            "with an address first (127.0.0.1:5001:5000) or /udp after",
-            "fr": "-p {spec!r} : écrivez PORT_HOTE:PORT_CONTENEUR (par ex. -p 5001:5000), "
-            "éventuellement précédé d'une adresse (127.0.0.1:5001:5000) ou suivi de /udp",
-        },
-        "docker.bad_env": {
-            "en": "-e {spec!r}: write NAME=value",
-            "fr": "-e {spec!r} : écrivez NOM=valeur",
-        },
-        "docker.no_container": {
-            "en": "no container {name!r} on this engine. List them with %docker ps -a",
-            "fr": "aucun conteneur {name!r} sur ce moteur. Listez-les avec %docker ps -a",
-        },
-        "docker.name_in_use": {
-            "en": "a container named {name!r} already exists. Remove it with %docker rm -f {name}, "
-            "or choose another --name",
-            "fr": "un conteneur nommé {name!r} existe déjà. Supprimez-le avec "
-            "%docker rm -f {name}, ou choisissez un autre --name",
-        },
-        "docker.port_busy": {
-            "en": "port {port} is already in use on this machine. Stop the container that holds "
-            "it (%docker ps), or publish another port (-p {next_port}:...)",
-            "fr": "le port {port} est déjà utilisé sur cette machine. Arrêtez le conteneur qui "
-            "l'occupe (%docker ps), ou publiez un autre port (-p {next_port}:...)",
-        },
-        "docker.image_in_use": {
-            "en": "image {image!r} is used by a container. Remove the container first "
-            "(%docker rm -f NAME), or force with %docker rmi -f {image}",
-            "fr": "l'image {image!r} est utilisée par un conteneur. Supprimez d'abord le "
-            "conteneur (%docker rm -f NOM), ou forcez avec %docker rmi -f {image}",
-        },
-        "docker.registry_unreachable": {
-            "en": "no registry answers at {registry}. Offline, start the local one "
-            "(scripts/provision.sh); online, check the name (docker.io/<user>/...)",
-            "fr": "aucun registre ne répond à {registry}. Hors ligne, démarrez le registre local "
-            "(scripts/provision.sh) ; en ligne, vérifiez le nom (docker.io/<utilisateur>/...)",
-        },
-        "docker.push_denied": {
-            "en": "the registry refused {reference}: you are not logged in, or the name is not "
-            "yours. On Docker Hub, name it <your-user>/... and log in first",
-            "fr": "le registre a refusé {reference} : vous n'êtes pas connecté, ou ce nom ne vous "
-            "appartient pas. Sur Docker Hub, nommez-la <votre-utilisateur>/... et "
-            "connectez-vous d'abord",
-        },
-        "docker.not_local": {
-            "en": "there is no image {reference!r} on this engine to push. Tag one first: "
-            "%docker tag IMAGE {reference}",
-            "fr": "aucune image {reference!r} sur ce moteur à publier. Étiquetez-en une "
-            "d'abord : %docker tag IMAGE {reference}",
-        },
-        "docker.pull_failed": {
-            "en": "could not pull {reference}: {reason}. Offline, only images in the local "
-            "registry ({registry}) can be pulled",
-            "fr": "impossible de télécharger {reference} : {reason}. Hors ligne, seules les "
-            "images du registre local ({registry}) sont disponibles",
-        },
-        "docker.registry_local_only": {
-            "en": "{repository}: the kit only deletes from a registry on this machine "
-            "(127.0.0.1:PORT/NAME)",
-            "fr": "{repository} : le kit ne supprime que dans un registre de cette machine "
-            "(127.0.0.1:PORT/NOM)",
-        },
-        "docker.engine_said": {
-            "en": "the engine refused: {reason}",
-            "fr": "le moteur a refusé : {reason}",
-        },
-        "docker.started": {
-            "en": "Started {name} ({short_id}) from {image}{ports}",
-            "fr": "Conteneur {name} ({short_id}) démarré depuis {image}{ports}",
-        },
-        "docker.exited": {
-            "en": "{name} ({short_id}) exited with code {code}",
-            "fr": "{name} ({short_id}) s'est terminé avec le code {code}",
-        },
-        "docker.push_summary": {
-            "en": "Pushed {reference}: {pushed} new layer(s) sent, {existing} already in the "
-            "registry{mounted} (digest {digest})",
-            "fr": "{reference} publiée : {pushed} couche(s) nouvelle(s) envoyée(s), {existing} "
-            "déjà dans le registre{mounted} (empreinte {digest})",
-        },
-        "docker.push_mounted": {
-            "en": ", {count} mounted from another repository",
-            "fr": ", {count} reprise(s) d'un autre dépôt",
-        },
-        "docker.pull_summary": {
-            "en": "Pulled {reference} (digest {digest})",
-            "fr": "{reference} téléchargée (empreinte {digest})",
-        },
-        "docker.pruned": {
-            "en": "Removed {count} {what} made by layerlab for {owner}; {space} reclaimed",
-            "fr": "{count} {what} créé(e)s par layerlab pour {owner} supprimé(e)s ; "
-            "{space} récupérés",
-        },
-        "docker.what_images": {"en": "image(s)", "fr": "image(s)"},
-        "docker.what_containers": {"en": "container(s)", "fr": "conteneur(s)"},
-        "docker.prune_scope": {
-            "en": "(unlike the docker CLI, layerlab prunes only what it made for you: the engine "
-            "may be shared)",
-            "fr": "(contrairement à la CLI docker, layerlab ne nettoie que ce qu'il a créé pour "
-            "vous : le moteur est peut-être partagé)",
-        },
-        "docker.removed": {
-            "en": "Removed {count} container(s) and {images} image(s)",
-            "fr": "{count} conteneur(s) et {images} image(s) supprimé(s)",
-        },
-    }
-)
 
 
 # ---------------------------------------------------------------- value types
@@ -237,11 +126,11 @@ class ContainerRun:
             return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
         ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
         return t(
-            "docker.started",
+            "docker.started_ports" if ports else "docker.started",
             name=self.name,
             short_id=self.short_id,
             image=self.image,
-            ports=f": {ports}" if ports else "",
+            ports=ports,
         )
 
     def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
@@ -276,12 +165,12 @@ class PushSummary:
         return len(self.existing) + len(self.mounted)
 
     def __str__(self) -> str:
-        mounted = t("docker.push_mounted", count=len(self.mounted)) if self.mounted else ""
+        mounted = tn("docker.push_mounted", len(self.mounted)) if self.mounted else ""
         return t(
             "docker.push_summary",
             reference=self.reference,
-            pushed=len(self.pushed),
-            existing=len(self.existing),
+            sent=tn("count.new_layers_sent", len(self.pushed)),
+            present=tn("count.layers_present", len(self.existing)),
             mounted=mounted,
             digest=short(self.digest or "-"),
         )
@@ -303,10 +192,9 @@ class PruneSummary:
     space_bytes: int
 
     def __str__(self) -> str:
-        return t(
-            "docker.pruned",
-            count=len(self.removed),
-            what=t(f"docker.what_{self.what}"),
+        return tn(
+            f"docker.pruned.{self.what}",
+            len(self.removed),
             owner=owner(),
             space=human_size(self.space_bytes),
         )
@@ -510,8 +398,9 @@ def ps(
         wanted += scope_labels()
     if wanted:
         filters["label"] = wanted
+    api = _api()
     try:
-        summaries = _api().containers(all=all_containers, filters=filters or None)
+        summaries = api.containers(all=all_containers, filters=filters or None)
     except _errors() as exc:
         raise engine_error(exc) from None
     rows: list[list[str]] = []
@@ -526,7 +415,7 @@ def ps(
                 short(str(summary["Id"])),
                 learner_names.to_learner(str(summary.get("Image", ""))),
                 f'"{command}"',
-                str(summary.get("Status", "")),
+                _status_words(api, summary),
                 ports,
                 name,
             ]
@@ -542,7 +431,47 @@ def ps(
                 "labels": summary.get("Labels") or {},
             }
         )
-    return Table(["CONTAINER ID", "IMAGE", "COMMAND", "STATUS", "PORTS", "NAMES"], rows, records)
+    headers = ["container_id", "image", "command", "status", "ports", "names"]
+    return Table([t(f"table.{key}") for key in headers], rows, records)
+
+
+def _timestamp(text: str) -> float | None:
+    """The Unix time of an engine timestamp (RFC 3339, nanoseconds): None for the zero time."""
+    if not text or text.startswith("0001-"):
+        return None
+    import datetime as dt
+
+    main, _, fraction = text.rstrip("Z").partition(".")
+    fraction = fraction.split("+")[0].split("-")[0]
+    try:
+        when = dt.datetime.fromisoformat(main)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp() + float(f"0.{fraction or 0}")
+
+
+def _status_words(api: APIClient, summary: Mapping[str, Any]) -> str:
+    """The STATUS column in the learner's language, from the engine's numbers.
+
+    The engine's own ``Status`` ("Up 5 minutes", "Exited (0) 2 hours ago") is English text;
+    the container's state, exit code and start/finish times give the same in any language.
+    """
+    try:
+        state = dict(api.inspect_container(summary["Id"]).get("State") or {})
+    except _errors():  # gone since the listing: what the listing said is all there is
+        state = {"Status": summary.get("State", "")}
+    status = str(state.get("Status", ""))
+    started = _timestamp(str(state.get("StartedAt", "")))
+    if status in ("running", "paused") and started is not None:
+        up = i18n.duration(max(0.0, time.time() - started))
+        return t("ps.up" if status == "running" else "ps.paused", duration=up)
+    finished = _timestamp(str(state.get("FinishedAt", "")))
+    if status == "exited" and finished is not None:
+        return t("ps.exited", code=state.get("ExitCode", "?"), ago=i18n.ago(finished))
+    key = f"container.state.{status}"
+    return t(key) if i18n.has(key) else status
 
 
 def logs(name: str, *, tail: int | None = None) -> str:
@@ -605,15 +534,6 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
-def _age(created: int) -> str:
-    when = dt.datetime.fromtimestamp(created, tz=dt.UTC)
-    seconds = (dt.datetime.now(tz=dt.UTC) - when).total_seconds()
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return f"{int(seconds)} seconds ago"
-
-
 def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
     """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
     api = _api()
@@ -642,7 +562,7 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
                     repository,
                     name,
                     short(str(summary["Id"])),
-                    _age(int(summary.get("Created", 0))),
+                    i18n.ago(int(summary.get("Created", 0))),
                     human_size(int(summary.get("Size", 0))),
                 ]
             )
@@ -656,7 +576,8 @@ def images(reference: str | None = None, *, all_images: bool = False, mine: bool
                     "labels": summary.get("Labels") or {},
                 }
             )
-    return Table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, records)
+    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
+    return Table([t(key) for key in headers], rows, records)
 
 
 def tag(source: str, target: str) -> str:
@@ -929,4 +850,8 @@ def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:
 
 
 def removed_message(found: Leftovers) -> str:
-    return t("docker.removed", count=len(found.containers), images=len(found.images))
+    return t(
+        "docker.removed",
+        containers=tn("count.containers", len(found.containers)),
+        images=tn("count.images", len(found.images)),
+    )

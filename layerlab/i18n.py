@@ -1,206 +1,142 @@
-"""The kit's own messages in English and French.
+"""The kit's own messages in English and French, from gettext catalogs.
 
 Messages are looked up by key so views, errors and checks all follow one language
 setting (``%config Layerlab.language = "fr"``, or the locale when it is ``"auto"``).
+
+The catalogs are ``layerlab/locale/<lang>/LC_MESSAGES/layerlab.po``: each entry's
+``msgctxt`` is the key the code uses, its ``msgid`` the English text, its ``msgstr`` the
+translation. Translators work on English sentences in any PO editor (the key is only the
+context), and when the English of an entry changes, ``pybabel update`` marks its French
+fuzzy so it gets reviewed, which a ``msgid = key`` catalog would never do. The English
+catalog is the source: its ``msgstr`` stays empty (the ``msgid`` is the English text).
+``scripts/messages`` updates and compiles the catalogs; see docs/glossary.md for the French
+terms.
+
+The ``.mo`` files are compiled with Babel when a wheel is built (``setup.py``), and
+otherwise on first use when a ``.po`` is newer than its ``.mo`` (an editable install or a
+checkout): next to the ``.po`` when that folder is writable, else in the user's cache.
+Nothing here is read before the first message is needed.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import gettext
+    from collections.abc import Callable
 
 LANGUAGES: Final = ("en", "fr")
+DOMAIN: Final = "layerlab"
+LOCALE_DIR: Final = Path(__file__).parent / "locale"
 
 _current: str | None = None
-
-MESSAGES: Final[dict[str, dict[str, str]]] = {
-    # %%dockerfile
-    "df.writing": {
-        "en": "Writing {path} ({count} instructions)",
-        "fr": "Écriture de {path} ({count} instructions)",
-    },
-    "df.overwriting": {
-        "en": "Overwriting {path} ({count} instructions)",
-        "fr": "Remplacement de {path} ({count} instructions)",
-    },
-    "df.appending": {
-        "en": "Appending to {path} ({count} instructions)",
-        "fr": "Ajout à la fin de {path} ({count} instructions)",
-    },
-    "df.unchanged": {"en": "{path} left as it was.", "fr": "{path} est resté tel quel."},
-    "df.empty": {
-        "en": "the cell is empty: write at least a FROM line",
-        "fr": "la cellule est vide : écrivez au moins une ligne FROM",
-    },
-    "df.no_from": {
-        "en": "a Dockerfile must start with FROM (only ARG, comments and parser "
-        "directives may come before it), found {instruction}",
-        "fr": "un Dockerfile doit commencer par FROM (seuls ARG, les commentaires et "
-        "les directives peuvent le précéder) ; trouvé {instruction}",
-    },
-    "df.only_args": {
-        "en": "no FROM instruction: every Dockerfile needs one",
-        "fr": "aucune instruction FROM : tout Dockerfile en a besoin",
-    },
-    "df.unknown": {
-        "en": "unknown instruction {instruction!r}{hint}",
-        "fr": "instruction inconnue {instruction!r}{hint}",
-    },
-    "df.hint": {"en": " (did you mean {suggestion}?)", "fr": " (vouliez-vous dire {suggestion} ?)"},
-    "df.bad_json": {
-        "en": "{instruction} looks like JSON form but is not valid JSON: {detail}. "
-        'Write it as {instruction} ["executable", "arg"] with double quotes',
-        "fr": "{instruction} ressemble à la forme JSON mais n'est pas du JSON "
-        'valide : {detail}. Écrivez {instruction} ["executable", "arg"] '
-        "avec des guillemets doubles",
-    },
-    "df.json_strings": {
-        "en": "{instruction} in JSON form must be a list of strings",
-        "fr": "{instruction} en forme JSON doit être une liste de chaînes",
-    },
-    "df.dangling": {
-        "en": "the last line ends with a line continuation {escape!r} but nothing follows it",
-        "fr": "la dernière ligne se termine par une continuation {escape!r} mais rien ne suit",
-    },
-    "df.warning": {"en": "warning: {message}", "fr": "attention : {message}"},
-    "df.no_args": {
-        "en": "{instruction} needs an argument",
-        "fr": "{instruction} attend un argument",
-    },
-    "df.multi_cmd": {
-        "en": "this Dockerfile has {count} CMD instructions (lines {lines}): only "
-        "the last one, line {last}, takes effect",
-        "fr": "ce Dockerfile contient {count} instructions CMD (lignes {lines}) : "
-        "seule la dernière, ligne {last}, compte",
-    },
-    "df.outside": {
-        "en": "refusing to write {path}: it is outside the working folder {cwd}. "
-        "Use a path inside it (or %config Layerlab.allow_write_outside = True)",
-        "fr": "écriture de {path} refusée : hors du dossier de travail {cwd}. "
-        "Utilisez un chemin à l'intérieur (ou %config "
-        "Layerlab.allow_write_outside = True)",
-    },
-    "df.buildkit_only": {
-        "en": "line {line}: {feature} needs BuildKit; the classic builder "
-        "cannot build it. Use %docker_build --builder buildkit",
-        "fr": "ligne {line} : {feature} nécessite BuildKit ; le builder "
-        "classique ne sait pas le construire. Utilisez %docker_build "
-        "--builder buildkit",
-    },
-    # engine
-    "engine.unreachable": {
-        "en": "cannot reach a Docker Engine at {where} ({reason}). Start "
-        "Docker, or point DOCKER_HOST at a running engine, then run "
-        "the cell again",
-        "fr": "impossible de joindre un Docker Engine à {where} ({reason}). "
-        "Démarrez Docker, ou faites pointer DOCKER_HOST vers un moteur "
-        "actif, puis relancez la cellule",
-    },
-    "engine.lost": {
-        "en": "the connection to the Docker Engine was lost during the build "
-        "({reason}). Check that the engine is running, then build again",
-        "fr": "la connexion au Docker Engine a été perdue pendant la construction "
-        "({reason}). Vérifiez que le moteur tourne, puis relancez",
-    },
-    "engine.no_space": {
-        "en": "the engine has no space left on its disk. Free some with "
-        "%docker_cleanup (your images and containers) or "
-        "%docker image prune, then build again",
-        "fr": "le disque du moteur est plein. Libérez de la place avec "
-        "%docker_cleanup (vos images et conteneurs) ou "
-        "%docker image prune, puis relancez",
-    },
-    "engine.image_missing": {
-        "en": "the base image {image} is not on this engine and could "
-        "not be pulled. Online: %docker pull {image}. Offline: load "
-        "it from a bundle (layerlab images load BUNDLE)",
-        "fr": "l'image de base {image} n'est pas sur ce moteur et n'a pas "
-        "pu être téléchargée. En ligne : %docker pull {image}. Hors "
-        "ligne : chargez-la depuis une archive (layerlab images "
-        "load ARCHIVE)",
-    },
-    "engine.no_such_image": {
-        "en": "no image {image!r} on this engine. List them with %docker_images",
-        "fr": "aucune image {image!r} sur ce moteur. Listez-les avec %docker_images",
-    },
-    # build
-    "build.failed_step": {
-        "en": "step {number} failed: {instruction}",
-        "fr": "l'étape {number} a échoué : {instruction}",
-    },
-    "build.failed": {"en": "the build failed: {error}", "fr": "la construction a échoué : {error}"},
-    "build.interrupted": {
-        "en": "build interrupted at step {number}; the engine stopped it. Nothing was tagged",
-        "fr": "construction interrompue à l'étape {number} ; le moteur l'a "
-        "arrêtée. Aucune étiquette posée",
-    },
-    "build.no_context": {
-        "en": "build context {path} is not a folder",
-        "fr": "le contexte de construction {path} n'est pas un dossier",
-    },
-    "build.no_dockerfile": {
-        "en": "no Dockerfile at {path}. Write one with %%dockerfile first",
-        "fr": "aucun Dockerfile à {path}. Écrivez-en un d'abord avec %%dockerfile",
-    },
-    "build.summary": {
-        "en": "{outcome} {image} in {seconds:.1f}s: {cached} of {steps} steps "
-        "from the cache ({builder} builder)",
-        "fr": "{outcome} {image} en {seconds:.1f} s : {cached} sur {steps} étapes "
-        "venues du cache (builder {builder})",
-    },
-    "build.built": {"en": "Built", "fr": "Construit"},
-    "build.failed_word": {"en": "Failed", "fr": "Échec"},
-    "build.interrupted_word": {"en": "Interrupted", "fr": "Interrompu"},
-    "build.more_lines": {
-        "en": "… {count} more lines (full log: result.log)",
-        "fr": "… {count} lignes de plus (journal complet : result.log)",
-    },
-    "build.secret_arg": {
-        "en": "warning: build arg {name} looks like a secret. Build args are "
-        "stored in the image: anyone can read them with "
-        "%docker_history {image}",
-        "fr": "attention : l'argument {name} ressemble à un secret. Les "
-        "arguments de construction restent dans l'image : "
-        "%docker_history {image} les montre à tous",
-    },
-    "context.too_large": {
-        "en": "the build context {root} holds {size} in {files} files, above the {limit:g} MB "
-        "limit. Exclude files with a .dockerignore, or build with --force",
-        "fr": "le contexte de construction {root} contient {size} en {files} fichiers, au-delà "
-        "de la limite de {limit:g} Mo. Excluez des fichiers avec un .dockerignore, ou "
-        "construisez avec --force",
-    },
-    "context.large": {
-        "en": "sending a large build context: {size} in {files} files (add a .dockerignore to "
-        "leave files out)",
-        "fr": "envoi d'un gros contexte de construction : {size} en {files} fichiers (un "
-        ".dockerignore permet d'en exclure)",
-    },
-    "build.bad_arg": {
-        "en": "--build-arg needs KEY=VALUE, got {arg!r}",
-        "fr": "--build-arg attend CLE=VALEUR, reçu {arg!r}",
-    },
-    "layers.title": {
-        "en": "{image} ({short_id}), {count} layers, {size}",
-        "fr": "{image} ({short_id}), {count} couches, {size}",
-    },
-    "layers.header": {"en": "CREATED BY", "fr": "CRÉÉE PAR"},
-    "layers.base_word": {"en": "base", "fr": "base"},
-    "layers.base_image": {
-        "en": "base image: {image} ({count} entries)",
-        "fr": "image de base : {image} ({count} entrées)",
-    },
-    "status.cached": {"en": "cached", "fr": "cache"},
-    "status.built": {"en": "built", "fr": "construit"},
-    "status.failed": {"en": "failed", "fr": "échec"},
-    "status.running": {"en": "running", "fr": "en cours"},
-    "status.base": {"en": "base", "fr": "base"},
-}
+# one compiled catalog per language of LANGUAGES, read once: a bounded cache
+_catalogs: dict[str, _Catalog] = {}
 
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add a module's own messages (each key with at least an ``en`` text)."""
-    MESSAGES.update(messages)
+class _Catalog:
+    """One language's messages by key: each key's forms (one, or one per plural form)."""
+
+    def __init__(self, forms: dict[str, tuple[str, ...]], plural: Callable[[int], int]) -> None:
+        self.forms = forms
+        self.plural = plural
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compile_catalog(lang: str, target: Path) -> None:
+    """Compile ``lang``'s ``.po`` into ``target`` with Babel (atomically, fuzzy entries left out).
+
+    English entries whose ``msgstr`` is empty get their ``msgid`` (the English catalog is
+    the source), so every key is in the English ``.mo``.
+    """
+    import tempfile
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path(lang).open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    if lang == "en":
+        for message in catalog:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.id and not any(strings):
+                message.string = message.id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".mo.tmp", delete=False) as tmp:
+        write_mo(tmp, catalog, use_fuzzy=False)
+    Path(tmp.name).chmod(0o644)  # a temporary file is private; the catalog is for everyone
+    Path(tmp.name).replace(target)
+
+
+def _mo_path(lang: str) -> Path:
+    """The compiled catalog for ``lang``, compiled first when missing or older than its ``.po``."""
+    po = po_path(lang)
+    mo = po.with_suffix(".mo")
+    try:
+        po_stat = po.stat()
+    except FileNotFoundError:  # a wheel may ship only the compiled catalogs
+        return mo
+    try:
+        if mo.stat().st_mtime_ns >= po_stat.st_mtime_ns:
+            return mo
+    except FileNotFoundError:
+        pass
+    if os.access(mo.parent, os.W_OK):
+        compile_catalog(lang, mo)
+        return mo
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "layerlab"
+    cached = cache / "locale" / f"{lang}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
+    if not cached.exists():
+        compile_catalog(lang, cached)
+    return cached
+
+
+def _load(lang: str) -> _Catalog:
+    import gettext
+
+    class _Reader(gettext.GNUTranslations):
+        def by_key(self) -> dict[str, tuple[str, ...]]:
+            singular: dict[str, str] = {}
+            plural: dict[str, dict[int, str]] = {}
+            for entry, text in self._catalog.items():  # type: ignore[attr-defined]
+                msgid, index = (entry, None) if isinstance(entry, str) else entry
+                key, sep, _ = msgid.partition("\x04")
+                if not sep or not text:
+                    continue  # the header, or an untranslated entry
+                if index is None:
+                    singular[key] = text
+                else:
+                    plural.setdefault(key, {})[index] = text
+            forms: dict[str, tuple[str, ...]] = {key: (text,) for key, text in singular.items()}
+            for key, by_index in plural.items():
+                forms[key] = tuple(by_index[i] for i in sorted(by_index))
+            return forms
+
+    with _mo_path(lang).open("rb") as handle:
+        reader = _Reader(handle)
+    plural: Callable[[int], int] = reader.plural  # type: ignore[attr-defined]
+    return _Catalog(reader.by_key(), plural)
+
+
+def _catalog(lang: str) -> _Catalog:
+    catalog = _catalogs.get(lang)
+    if catalog is None:
+        catalog = _catalogs[lang] = _load(lang)
+    return catalog
+
+
+def translations(lang: str) -> gettext.GNUTranslations:
+    """The compiled catalog of ``lang`` as a standard ``gettext`` object (for tools and tests)."""
+    import gettext
+
+    with _mo_path(lang).open("rb") as handle:
+        return gettext.GNUTranslations(handle)
 
 
 def language() -> str:
@@ -225,7 +161,118 @@ def set_language(lang: str) -> None:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)} or 'auto'")
 
 
+def _forms(key: str) -> tuple[tuple[str, ...], _Catalog]:
+    lang = language()
+    catalog = _catalog(lang)
+    forms = catalog.forms.get(key)
+    if forms is None and lang != "en":  # not translated (yet): the English text
+        catalog = _catalog("en")
+        forms = catalog.forms.get(key)
+    if forms is None:
+        raise KeyError(f"no message {key!r} in {po_path('en')}")
+    return forms, catalog
+
+
 def t(key: str, **values: object) -> str:
     """The message ``key`` in the current language, formatted with ``values``."""
-    entry = MESSAGES[key]
-    return entry.get(language(), entry["en"]).format(**values)
+    forms, _ = _forms(key)
+    return forms[0].format(**values)
+
+
+def tn(key: str, n: int, **values: object) -> str:
+    """The message ``key`` in the plural form for the number ``n`` (``ngettext``'s choice).
+
+    ``n`` only chooses the form; the text shows the ``values`` it names (``n`` is among
+    them unless given another value).
+    """
+    forms, catalog = _forms(key)
+    index = catalog.plural(n) if len(forms) > 1 else 0
+    values.setdefault("n", n)
+    return forms[min(index, len(forms) - 1)].format(**values)
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a message (in the English catalog, the source)."""
+    return key in _catalog("en").forms
+
+
+def all_keys() -> list[str]:
+    """Every message key (the English catalog's)."""
+    return list(_catalog("en").forms)
+
+
+def text(key: str, lang: str) -> tuple[str, ...]:
+    """The raw, unformatted forms of ``key`` in ``lang`` (empty when not translated)."""
+    return _catalog(lang).forms.get(key, ())
+
+
+# ---------------------------------------------------------------- numbers, sizes, durations
+#: narrow no-break space: French puts it before ; ! ? and inside « », between groups of
+#: digits and between a number and its unit (CLDR's French forms)
+NNBSP: Final = "\u202f"
+#: no-break space: French puts it before a colon
+NBSP: Final = "\u00a0"
+
+_SIZE_UNITS: Final = {"en": ("B", "kB", "MB", "GB"), "fr": ("o", "ko", "Mo", "Go")}
+# (seconds below which the unit is used, seconds per unit, message key), like docker's
+# "3 minutes", "2 hours", "5 days"
+_DURATION_UNITS: Final = (
+    (60, 1, "age.seconds"),
+    (3600, 60, "age.minutes"),
+    (48 * 3600, 3600, "age.hours"),
+    (14 * 86400, 86400, "age.days"),
+    (60 * 86400, 7 * 86400, "age.weeks"),
+    (730 * 86400, 30 * 86400, "age.months"),
+)
+
+# Hand-written rather than Babel's format_decimal / format_unit / format_timedelta: those
+# give the same French forms (tests/unit/test_catalogs.py compares them) but load CLDR data
+# on first use (~130 ms) and cost ~70 µs a call, and a 100-layer stack formats 200 sizes.
+
+
+def decimal(value: float, digits: int | None = 1) -> str:
+    """``value`` with ``digits`` decimals: ``1,234.5`` in English, ``1 234,5`` in French
+    (``digits=None``: as few as needed, ``10`` or ``0.5``)."""
+    text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
+    if language() == "fr":
+        return text.replace(",", NNBSP).replace(".", ",")
+    return text
+
+
+def size(nbytes: float) -> str:
+    """A size the way docker counts (1 kB = 1000 B): ``1.5 MB``, in French ``1,5 Mo``."""
+    lang = language()
+    units = _SIZE_UNITS.get(lang, _SIZE_UNITS["en"])
+    space = NNBSP if lang == "fr" else " "
+    value = float(nbytes)
+    for index, unit in enumerate(units):
+        if abs(value) < 1000 or index == len(units) - 1:
+            number = f"{value:.0f}" if index == 0 else decimal(value, 1)
+            return f"{number}{space}{unit}"
+        value /= 1000
+    raise AssertionError  # the loop returns at its last unit
+
+
+def seconds(value: float, digits: int | None = 1) -> str:
+    """A duration in seconds: ``1.2s`` in English (docker's form), ``1,2 s`` in French."""
+    if language() == "fr":
+        return f"{decimal(value, digits)}{NNBSP}s"
+    return f"{decimal(value, digits)}s"
+
+
+def duration(value: float) -> str:
+    """A duration in words, rounded down to its largest unit: ``3 minutes``, ``2 hours``."""
+    if value < 1:
+        return t("age.less_than_a_second")
+    for limit, unit, key in _DURATION_UNITS:
+        if value < limit:
+            return tn(key, int(value // unit))
+    return tn("age.years", int(value // (365 * 86400)))
+
+
+def ago(timestamp: float, now: float | None = None) -> str:
+    """How long ago the Unix time ``timestamp`` was: ``3 minutes ago``, ``il y a 3 minutes``."""
+    import time
+
+    elapsed = (time.time() if now is None else now) - timestamp
+    return t("age.ago", duration=duration(max(0.0, elapsed)))

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from layerlab import i18n
 from layerlab.build import (
     BuildDone,
     BuildEvent,
@@ -17,7 +18,7 @@ from layerlab.build import (
     StepStarted,
 )
 from layerlab.context import human_size
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
@@ -27,12 +28,12 @@ STATUS_MARK = {"cached": "✓", "built": "●", "failed": "✗", "running": "…
 
 
 def step_line(step: BuildStep) -> str:
-    duration = f"{step.duration_s:5.1f}s" if step.duration_s is not None else "     "
+    duration = i18n.seconds(step.duration_s) if step.duration_s is not None else ""
     status = t(f"status.{step.status}")
     total = f"/{step.total}" if step.total else ""
     return (
         f"{STATUS_MARK.get(step.status, ' ')} [{step.number}{total}] "
-        f"{status:<10} {duration}  {step.instruction}"
+        f"{status:<10} {duration:>6}  {step.instruction}"
     )
 
 
@@ -90,7 +91,14 @@ class TextProgress:
         match event:
             case StepStarted(number, total, instruction, _):
                 self._shown[number] = 0
-                self._print(f"Step {number}/{total or '?'} : {instruction}")
+                self._print(
+                    t(
+                        "view.step_started",
+                        number=number,
+                        total=total or "?",
+                        instruction=instruction,
+                    )
+                )
             case StepFailed(number=number) | StepFinished(number=number):
                 self._more(number)
                 step = next((s for s in reversed(result.steps) if s.number == number), None)
@@ -102,7 +110,7 @@ class TextProgress:
     def _more(self, number: int) -> None:
         extra = self._shown.get(number, 0) - self.max_step_lines
         if extra > 0:
-            self._print("    " + t("build.more_lines", count=extra))
+            self._print("    " + tn("build.more_lines", extra))
         self._shown[number] = 0
 
     def _done(self, result: BuildResult) -> None:
@@ -117,15 +125,15 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    title = t(
+    title = tn(
         "layers.title",
+        len(stack.layers),
         image=stack.image,
         short_id=stack.image_id.removeprefix("sha256:")[:12],
-        count=len(stack.layers),
         size=human_size(stack.total_bytes),
     )
     lines = [title]
-    header = f"{'IMAGE':<14}{'SIZE':>10}  {'':5}{t('layers.header')}"
+    header = f"{t('table.layer'):<14}{t('table.size'):>10}  {'':5}{t('layers.header')}"
     lines.append(header)
     for layer in stack.layers:
         ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
@@ -133,7 +141,7 @@ def layers_text(stack: LayerStack) -> str:
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
     if stack.base_image:
-        lines.append(t("layers.base_image", image=stack.base_image, count=len(stack.base_layers)))
+        lines.append(tn("layers.base_image", len(stack.base_layers), image=stack.base_image))
     return "\n".join(lines)
 
 

@@ -35,16 +35,8 @@ slim_rootfs() {  # the python rootfs without translations, manuals and package d
   local full="$STATE/rootfs-$SUITE-python.tar" slim="$STATE/rootfs-$SUITE-python-slim.tar"
   bootstrap "$full" python3,python3-pip,ca-certificates
   if [ ! -s "$slim" ]; then
-    # Python's tarfile, not tar --delete: GNU tar mangles the pax headers mmdebstrap writes
-    python3 - "$full" "$slim.tmp" <<'PYTHON'
-import sys, tarfile
-dropped = ("./usr/share/locale/", "./usr/share/doc/", "./usr/share/man/", "./usr/share/info/")
-with tarfile.open(sys.argv[1]) as source, tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as slim:
-    for member in source:
-        if member.name.startswith(dropped):
-            continue
-        slim.addfile(member, source.extractfile(member) if member.isreg() else None)
-PYTHON
+    python3 "$(dirname "$0")/rootfs-filter.py" "$full" "$slim.tmp" \
+      ./usr/share/locale/ ./usr/share/doc/ ./usr/share/man/ ./usr/share/info/
     mv "$slim.tmp" "$slim"
   fi
   echo "$slim"

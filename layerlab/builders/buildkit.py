@@ -49,35 +49,6 @@ from layerlab.i18n import t
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-i18n.register(
-    {
-        "buildkit.none": {
-            "en": "no docker CLI here can build with BuildKit ({found}). Install the buildx "
-            "plugin (0.12 or newer, Debian/Ubuntu package docker-buildx), or build with "
-            "--builder classic",
-            "fr": "aucune CLI docker de cette machine ne sait construire avec BuildKit "
-            "({found}). Installez le greffon buildx (0.12 ou plus récent, paquet "
-            "docker-buildx sous Debian/Ubuntu), ou construisez avec --builder classic",
-        },
-        "buildkit.no_docker": {
-            "en": "no docker executable on PATH",
-            "fr": "aucun exécutable docker dans le PATH",
-        },
-        "buildkit.timeout": {
-            "en": "the build ran past its {seconds:g} s limit and was stopped",
-            "fr": "la construction a dépassé sa limite de {seconds:g} s et a été arrêtée",
-        },
-        "buildkit.no_iid": {
-            "en": "the docker CLI reported success but wrote no image id",
-            "fr": "la CLI docker a annoncé un succès mais n'a écrit aucun identifiant d'image",
-        },
-        "buildkit.exit": {
-            "en": "the docker CLI stopped with exit code {code}",
-            "fr": "la CLI docker s'est arrêtée avec le code de sortie {code}",
-        },
-    }
-)
-
 #: The oldest buildx whose ``--progress=rawjson`` we rely on.
 MIN_BUILDX = (0, 12)
 #: Seconds a probe command may take before the candidate counts as unusable.
@@ -691,7 +662,9 @@ class BuildKitBuilder:
             if process.stdout is not None:
                 process.stdout.close()
         if timed_out.is_set():
-            raise BuildInterrupted(t("buildkit.timeout", seconds=request.timeout_s or 0))
+            raise BuildInterrupted(
+                t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
+            )
         if code == 0:
             image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
             yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))

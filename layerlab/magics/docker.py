@@ -8,6 +8,7 @@ one ``LayerlabError`` line: never a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from typing import Any, NoReturn
@@ -17,32 +18,6 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from layerlab import i18n
 from layerlab.i18n import t
-
-i18n.register(
-    {
-        "docker.usage_none": {
-            "en": "%docker needs a command: {commands}",
-            "fr": "%docker attend une commande : {commands}",
-        },
-        "docker.usage_unknown": {
-            "en": "%docker {command}: not a command the kit runs. Known: {commands}",
-            "fr": "%docker {command} : commande inconnue du kit. Connues : {commands}",
-        },
-        "docker.usage_build": {
-            "en": "%docker build: use %docker_build (same options) to see each step live",
-            "fr": "%docker build : utilisez %docker_build (mêmes options) pour suivre chaque étape",
-        },
-        "docker.usage_quotes": {
-            "en": "%docker: the line has an unclosed quote ({detail})",
-            "fr": "%docker : la ligne contient un guillemet non fermé ({detail})",
-        },
-        "docker.tagged": {"en": "Tagged {source} as {target}", "fr": "{source} étiquetée {target}"},
-        "docker.push_refers": {
-            "en": "The push refers to repository [{repository}]",
-            "fr": "Publication vers le dépôt [{repository}]",
-        },
-    }
-)
 
 #: Spelling of the CLI's management commands (``image ls``) → the kit's command names.
 _GROUPS: dict[str, dict[str, str]] = {
@@ -77,10 +52,43 @@ class _Help(Exception):  # noqa: N818 - a control-flow signal, not an error
     """``-h`` was given: the help text is printed, nothing else runs."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help in the learner's language: its own words go through the catalog."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(
+            usage, actions, groups, t("dockerhelp.usage") if prefix is None else prefix
+        )
+
+
+#: argparse's own error sentences (English, from the standard library) → the kit's messages
+_ARGPARSE_ERRORS = (
+    (re.compile(r"the following arguments are required: (?P<args>.+)"), "dockerhelp.required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "dockerhelp.unrecognized"),
+    (
+        re.compile(r"argument (?P<argument>\S+): invalid int value: (?P<value>.+)"),
+        "dockerhelp.invalid_int",
+    ),
+    (re.compile(r"argument (?P<argument>\S+): expected one argument"), "dockerhelp.expected_one"),
+)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports mistakes as one UsageError line instead of exiting."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = t("dockerhelp.positionals")
+        self._optionals.title = t("dockerhelp.options")
+        self.add_argument("-h", "--help", action="help", help=t("dockerhelp.help"))
+
     def error(self, message: str) -> NoReturn:
+        for pattern, key in _ARGPARSE_ERRORS:
+            match = pattern.fullmatch(message)
+            if match:
+                message = t(key, **match.groupdict())
+                break
         raise UsageError(f"{self.prog}: {message}")
 
     def exit(self, _status: int = 0, message: str | None = None) -> NoReturn:
@@ -90,119 +98,140 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> _Parser:
-    parser = _Parser(prog="%docker", add_help=True)
+    """The ``%docker`` parser, its help in the current language."""
+    parser = _Parser(prog="%docker")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    run = commands.add_parser(
-        "run", prog="%docker run", help="Create and start a container from an image."
-    )
-    run.add_argument(
-        "-d", "--detach", action="store_true", help="Run in the background and return at once."
-    )
+    run = commands.add_parser("run", prog="%docker run", help=t("dockerhelp.run"))
+    run.add_argument("-d", "--detach", action="store_true", help=t("dockerhelp.run.detach"))
     run.add_argument(
         "-p",
         "--publish",
         action="append",
         default=[],
-        metavar="HOST:CONTAINER",
-        help="Publish a container port (on 127.0.0.1 unless an address is given); repeatable.",
+        metavar=t("dockerhelp.meta.host_container"),
+        help=t("dockerhelp.run.publish"),
     )
-    run.add_argument("--name", default=None, help="Name the container.")
+    run.add_argument(
+        "--name", default=None, metavar=t("dockerhelp.meta.name"), help=t("dockerhelp.run.name")
+    )
     run.add_argument(
         "-e",
         "--env",
         action="append",
         default=[],
-        metavar="NAME=VALUE",
-        help="Set an environment variable; repeatable.",
+        metavar=t("dockerhelp.meta.name_value"),
+        help=t("dockerhelp.run.env"),
     )
     run.add_argument(
         "-l",
         "--label",
         action="append",
         default=[],
-        metavar="KEY=VALUE",
-        help="Add a label; repeatable.",
+        metavar=t("dockerhelp.meta.key_value"),
+        help=t("dockerhelp.run.label"),
     )
-    run.add_argument("--rm", action="store_true", help="Remove the container when it exits.")
-    run.add_argument(
-        "--init", action="store_true", help="Run a tiny init as PID 1 so the app gets stop signals."
-    )
-    run.add_argument("image", help="Image to run.")
+    run.add_argument("--rm", action="store_true", help=t("dockerhelp.run.rm"))
+    run.add_argument("--init", action="store_true", help=t("dockerhelp.run.init"))
+    run.add_argument("image", metavar=t("dockerhelp.meta.image"), help=t("dockerhelp.run.image"))
     run.add_argument(
         "cmd",
         nargs=argparse.REMAINDER,
-        metavar="COMMAND",
-        help="Command and arguments (default: the image's CMD).",
+        metavar=t("dockerhelp.meta.command"),
+        help=t("dockerhelp.run.cmd"),
     )
 
-    ps = commands.add_parser("ps", prog="%docker ps", help="List containers.")
-    ps.add_argument("-a", "--all", action="store_true", help="Show stopped containers too.")
-    ps.add_argument("--mine", action="store_true", help="Only containers the kit ran for you.")
+    ps = commands.add_parser("ps", prog="%docker ps", help=t("dockerhelp.ps"))
+    ps.add_argument("-a", "--all", action="store_true", help=t("dockerhelp.ps.all"))
+    ps.add_argument("--mine", action="store_true", help=t("dockerhelp.ps.mine"))
 
-    logs = commands.add_parser("logs", prog="%docker logs", help="Show a container's output.")
-    logs.add_argument("-n", "--tail", type=int, default=None, help="Only the last N lines.")
-    logs.add_argument("name", help="Container name or id.")
+    logs = commands.add_parser("logs", prog="%docker logs", help=t("dockerhelp.logs"))
+    logs.add_argument(
+        "-n",
+        "--tail",
+        type=int,
+        default=None,
+        metavar=t("dockerhelp.meta.lines"),
+        help=t("dockerhelp.logs.tail"),
+    )
+    logs.add_argument("name", metavar=t("dockerhelp.meta.name"), help=t("dockerhelp.logs.name"))
 
-    stop = commands.add_parser("stop", prog="%docker stop", help="Stop running containers.")
+    stop = commands.add_parser("stop", prog="%docker stop", help=t("dockerhelp.stop"))
     stop.add_argument(
-        "-t", "--time", type=int, default=10, help="Seconds to wait before killing (default: 10)."
+        "-t",
+        "--time",
+        type=int,
+        default=10,
+        metavar=t("dockerhelp.meta.seconds"),
+        help=t("dockerhelp.stop.time"),
     )
-    stop.add_argument("names", nargs="+", metavar="NAME")
+    stop.add_argument("names", nargs="+", metavar=t("dockerhelp.meta.name"))
 
-    rm = commands.add_parser("rm", prog="%docker rm", help="Remove containers.")
-    rm.add_argument("-f", "--force", action="store_true", help="Stop running ones first.")
-    rm.add_argument("names", nargs="+", metavar="NAME")
+    rm = commands.add_parser("rm", prog="%docker rm", help=t("dockerhelp.rm"))
+    rm.add_argument("-f", "--force", action="store_true", help=t("dockerhelp.rm.force"))
+    rm.add_argument("names", nargs="+", metavar=t("dockerhelp.meta.name"))
 
-    tag = commands.add_parser("tag", prog="%docker tag", help="Give an image another name.")
-    tag.add_argument("source", metavar="SOURCE_IMAGE")
-    tag.add_argument("target", metavar="TARGET_IMAGE")
+    tag = commands.add_parser("tag", prog="%docker tag", help=t("dockerhelp.tag"))
+    tag.add_argument("source", metavar=t("dockerhelp.meta.source_image"))
+    tag.add_argument("target", metavar=t("dockerhelp.meta.target_image"))
 
-    push = commands.add_parser("push", prog="%docker push", help="Send an image to a registry.")
-    push.add_argument("name", metavar="NAME[:TAG]")
+    push = commands.add_parser("push", prog="%docker push", help=t("dockerhelp.push"))
+    push.add_argument("name", metavar=t("dockerhelp.meta.reference"))
 
-    pull = commands.add_parser("pull", prog="%docker pull", help="Fetch an image from a registry.")
-    pull.add_argument("name", metavar="NAME[:TAG]")
+    pull = commands.add_parser("pull", prog="%docker pull", help=t("dockerhelp.pull"))
+    pull.add_argument("name", metavar=t("dockerhelp.meta.reference"))
 
-    images = commands.add_parser("images", prog="%docker images", help="List images.")
-    images.add_argument("reference", nargs="?", default=None)
-    images.add_argument("-a", "--all", action="store_true", help="Show intermediate images.")
-    images.add_argument("--mine", action="store_true", help="Only images the kit built for you.")
-
-    history = commands.add_parser(
-        "history", prog="%docker history", help="Show an image's layers (a second image: compare)."
+    images = commands.add_parser("images", prog="%docker images", help=t("dockerhelp.images"))
+    images.add_argument(
+        "reference",
+        nargs="?",
+        default=None,
+        metavar=t("dockerhelp.meta.reference"),
+        help=t("dockerhelp.images.reference"),
     )
-    history.add_argument("image")
-    history.add_argument("other", nargs="?", default=None)
+    images.add_argument("-a", "--all", action="store_true", help=t("dockerhelp.images.all"))
+    images.add_argument("--mine", action="store_true", help=t("dockerhelp.images.mine"))
 
-    rmi = commands.add_parser("rmi", prog="%docker rmi", help="Remove images.")
-    rmi.add_argument("-f", "--force", action="store_true", help="Remove even if in use.")
-    rmi.add_argument("names", nargs="+", metavar="IMAGE")
+    history = commands.add_parser("history", prog="%docker history", help=t("dockerhelp.history"))
+    history.add_argument(
+        "image", metavar=t("dockerhelp.meta.image"), help=t("dockerhelp.history.image")
+    )
+    history.add_argument(
+        "other",
+        nargs="?",
+        default=None,
+        metavar=t("dockerhelp.meta.other_image"),
+        help=t("dockerhelp.history.other"),
+    )
 
-    for name, what in (
-        ("image-prune", "unused images"),
-        ("container-prune", "stopped containers"),
-        ("system-prune", "stopped containers and unused images"),
-    ):
+    rmi = commands.add_parser("rmi", prog="%docker rmi", help=t("dockerhelp.rmi"))
+    rmi.add_argument("-f", "--force", action="store_true", help=t("dockerhelp.rmi.force"))
+    rmi.add_argument("names", nargs="+", metavar=t("dockerhelp.meta.image"))
+
+    for name in ("image-prune", "container-prune", "system-prune"):
         prune = commands.add_parser(
             name,
             prog=f"%docker {name.replace('-', ' ')}",
-            help=f"Remove the kit's {what} (yours only).",
+            help=t(f"dockerhelp.{name.replace('-', '_')}"),
         )
-        prune.add_argument(
-            "-f", "--force", action="store_true", help="Accepted for habit: the kit never asks."
-        )
+        prune.add_argument("-f", "--force", action="store_true", help=t("dockerhelp.prune.force"))
         if name != "container-prune":
-            prune.add_argument(
-                "-a",
-                "--all",
-                action="store_true",
-                help="All unused images, not only dangling ones.",
-            )
+            prune.add_argument("-a", "--all", action="store_true", help=t("dockerhelp.prune.all"))
     return parser
 
 
-_PARSER = _build_parser()
+#: one parser per language, built on first use (two at most)
+_PARSERS: dict[str, _Parser] = {}
+
+
+def _parser() -> _Parser:
+    language = i18n.language()
+    parser = _PARSERS.get(language)
+    if parser is None:
+        parser = _PARSERS[language] = _build_parser()
+    return parser
+
+
 _PARSER_COMMANDS = (
     "run",
     "ps",
@@ -256,7 +285,7 @@ def parse_docker_line(line: str) -> argparse.Namespace | None:
         raise UsageError(t("docker.usage_quotes", detail=exc)) from None
     words = _normalize(words)
     try:
-        return _PARSER.parse_args(words)
+        return _parser().parse_args(words)
     except _Help:
         return None
 
@@ -266,7 +295,7 @@ def _labels(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, _, value = pair.partition("=")
         if not key:
-            raise UsageError(f"%docker run: --label needs KEY=VALUE, got {pair!r}")
+            raise UsageError(t("docker.bad_label", pair=pair))
         labels[key] = value
     return labels
 

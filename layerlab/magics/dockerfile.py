@@ -9,7 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from layerlab import dockerfile as model
 from layerlab.config import settings
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 
 @magics_class
@@ -35,7 +35,7 @@ class DockerfileMagics(Magics):
         )
         if args.append and outcome.existed:  # like %%writefile -a: say it appended
             count = len(outcome.dockerfile.instructions)
-            print(t("df.appending", path=args.path, count=count))
+            print(tn("df.appending", count, path=args.path))
         else:
             print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:

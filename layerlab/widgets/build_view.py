@@ -20,35 +20,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from layerlab.build import BuildDone, BuildResult, LogLine, StepOutput
-from layerlab.i18n import register, t
+from layerlab.i18n import t, tn
 from layerlab.views import STATUS_MARK, build_text
 
 if TYPE_CHECKING:
     from layerlab.build import BuildEvent, BuildStep
-
-register(
-    {
-        "view.waiting": {"en": "Waiting for the engine…", "fr": "En attente du moteur…"},
-        "view.log_title": {
-            "en": "Build log: last {shown} of {total} lines (full log: result.log)",
-            "fr": "Journal de construction : {shown} dernières lignes sur {total} "
-            "(journal complet : result.log)",
-        },
-        "view.step_failed": {
-            "en": "Step {number} failed: {instruction}",
-            "fr": "L'étape {number} a échoué : {instruction}",
-        },
-        "view.build_failed": {"en": "The build failed", "fr": "La construction a échoué"},
-        "view.last_lines": {
-            "en": "Last output lines of this step:",
-            "fr": "Dernières lignes affichées par cette étape :",
-        },
-        "view.col_step": {"en": "step", "fr": "étape"},
-        "view.col_state": {"en": "state", "fr": "état"},
-        "view.col_time": {"en": "time", "fr": "durée"},
-        "view.col_instruction": {"en": "instruction", "fr": "instruction"},
-    }
-)
 
 #: badge colours per step state: (text, background); both set so dark themes stay readable
 STATUS_COLORS: dict[str, tuple[str, str]] = {
@@ -172,7 +148,7 @@ def report_html(result: BuildResult) -> str:
 
 
 def log_title(result: BuildResult) -> str:
-    return t("view.log_title", shown=len(result.log_store.tail), total=result.log_store.lines)
+    return tn("view.log_title", len(result.log_store.tail), total=result.log_store.lines)
 
 
 def log_html(result: BuildResult) -> str:

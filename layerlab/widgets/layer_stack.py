@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as widgets
 
 from layerlab.context import human_size
-from layerlab.i18n import register, t
+from layerlab.i18n import t, tn
 from layerlab.image_layers import shared_layers
 from layerlab.views import layers_text
 
@@ -25,51 +25,6 @@ if TYPE_CHECKING:
     from layerlab.image_layers import Layer, LayerStack
 
 Scale = Literal["log", "linear"]
-
-register(
-    {
-        "stack.title": {
-            "en": "{image}: {count} layers, {size} in total",
-            "fr": "{image} : {count} couches, {size} au total",
-        },
-        "stack.base_group": {
-            "en": "base image {name}: {count} layers, {size}",
-            "fr": "image de base {name} : {count} couches, {size}",
-        },
-        "stack.own_group": {
-            "en": "added by this image's Dockerfile: {count} layers, {size}",
-            "fr": "ajouté par le Dockerfile de cette image : {count} couches, {size}",
-        },
-        "stack.metadata": {"en": "metadata", "fr": "métadonnées"},
-        "stack.shared_chip": {"en": "shared", "fr": "partagée"},
-        "stack.shared": {
-            "en": "{first} and {second} share their bottom {count} filesystem layers "
-            "({size}): the engine stores them once",
-            "fr": "{first} et {second} partagent leurs {count} couches de fichiers du "
-            "bas ({size}) : le moteur ne les stocke qu'une fois",
-        },
-        "stack.none_shared": {
-            "en": "{first} and {second} share no layers",
-            "fr": "{first} et {second} ne partagent aucune couche",
-        },
-        "stack.scale_log": {
-            "en": "bar length: size on a log scale (sizes printed beside the bars)",
-            "fr": "longueur des barres : taille en échelle logarithmique (tailles "
-            "indiquées à côté)",
-        },
-        "stack.log_word": {"en": "log", "fr": "log"},
-        "stack.linear_word": {"en": "linear", "fr": "linéaire"},
-        "stack.scale_linear": {
-            "en": "bar length: size on a linear scale",
-            "fr": "longueur des barres : taille en échelle linéaire",
-        },
-        "stack.scale": {"en": "Scale", "fr": "Échelle"},
-        "stack.no_command": {
-            "en": "(no command recorded: usually the base system's files)",
-            "fr": "(aucune commande enregistrée : en général les fichiers du système de base)",
-        },
-    }
-)
 
 OWN_COLOR = "#0969da"
 BASE_COLOR = "#8c959f"
@@ -196,7 +151,7 @@ def stack_html(
         shared = total - position <= shared_count  # counted from the bottom
         row = layer_row_html(layer, biggest, scale=scale, shared=shared)
         (base_rows if layer.from_base else own_rows).append(row)
-    title = t("stack.title", image=stack.image, count=total, size=human_size(stack.total_bytes))
+    title = tn("stack.title", total, image=stack.image, size=human_size(stack.total_bytes))
     heading = (
         f"<div class='layerlab-stack-title' style='font-weight:700;margin-bottom:4px'>"
         f"{html.escape(title)}</div>"
@@ -207,7 +162,7 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-own-group",
-                t("stack.own_group", count=len(own_rows), size=human_size(own_bytes)),
+                tn("stack.own_group", len(own_rows), size=human_size(own_bytes)),
                 own_rows,
                 f"1px solid {OWN_COLOR}66",
             )
@@ -216,10 +171,10 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-base-group",
-                t(
+                tn(
                     "stack.base_group",
+                    len(base_rows),
                     name=stack.base_image or "?",
-                    count=len(base_rows),
                     size=human_size(base_bytes),
                 ),
                 base_rows,
@@ -240,9 +195,7 @@ def shared_text(first: LayerStack, second: LayerStack) -> str:
         return t("stack.none_shared", first=first.image, second=second.image)
     entries = shared_entries(first, second)
     size = sum(layer.size_bytes for layer in first.layers[len(first.layers) - entries :])
-    return t(
-        "stack.shared", first=first.image, second=second.image, count=count, size=human_size(size)
-    )
+    return tn("stack.shared", count, first=first.image, second=second.image, size=human_size(size))
 
 
 def layer_stack_html(stacks: tuple[LayerStack, ...], scale: Scale = "log") -> str:

@@ -77,6 +77,14 @@ def _write_isolated_config(home: Path) -> dict[str, str]:
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false"}), encoding="utf-8"
     )
+    # JupyterLab 4.1+ virtualises long notebooks ("windowing"): cells out of view are not
+    # rendered, so their prompts and outputs cannot be read. Render every cell, as
+    # JupyterLab 4.0 did, so the tests see each cell's prompt and the kit's views.
+    tracker = folders["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"}), encoding="utf-8"
+    )
     profile = folders["IPYTHONDIR"] / "profile_default"
     profile.mkdir(parents=True)
     labels = json.dumps({TEST_LABEL: TEST_RUN})
@@ -159,12 +167,46 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, for the fixtures' teardown to read."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
+def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser page; when the test fails, a screenshot of it is kept in
+    artifacts/screenshots/FAILED-<test>.png (CI keeps artifacts/)."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     browser_page = context.new_page()
     yield browser_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in request.node.name)
+        browser_page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}.png"), full_page=True)
     context.close()
+
+
+def _api(server: JupyterServer, method: str, path: str) -> Any:
+    request = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1
+        f"{server.url}{path}", method=method, headers={"Authorization": f"token {server.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+        body = reply.read()
+    return json.loads(body) if body else None
+
+
+@pytest.fixture(autouse=True)
+def no_kernel_outlives_its_test(jupyter_server: JupyterServer) -> Iterator[None]:
+    """Shut down every kernel the test started. A kernel left running (its notebook's page
+    closed, its cells still building) competes with the next test's kernel for the engine
+    and the CPU: a notebook that timed out on a busy machine is how it showed."""
+    yield
+    for kernel in _api(jupyter_server, "GET", "/api/kernels"):
+        _api(jupyter_server, "DELETE", f"/api/kernels/{kernel['id']}")
 
 
 @pytest.fixture

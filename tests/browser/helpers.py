@@ -57,15 +57,17 @@ WORDS = {
         scale="Scale",
     ),
     "fr": Words(
-        summary=r"Construit .+ en [\d.]+ s : (\d+) sur (\d+) étapes venues du cache",
-        base_group="image de base {name} : ",
-        own_group="ajouté par le Dockerfile de cette image : ",
-        badges={"cached": "✓ cache", "built": "● construit", "base": "▣ base"},
+        # French typography: U+00A0 before ":", U+202F before the unit "s" (see docs/glossary.md)
+        summary=r"L'image .+ a été construite en [\d,]+\u202fs\u00a0: (\d+) sur (\d+) étapes "
+        r"venues du cache",
+        base_group="image de base {name}\u00a0: ",
+        own_group="ajoutées par le Dockerfile de cette image\u00a0: ",
+        badges={"cached": "✓ en cache", "built": "● construite", "base": "▣ base"},
         columns=("étape", "état", "durée", "instruction"),
-        first_miss="Cache : l'étape ",
+        first_miss="Cache\u00a0: l'étape ",
         files_changed="des fichiers qu'elle copie depuis le contexte de construction ont "
-        "changé depuis la dernière construction : ",
-        log_title="Journal de construction : ",
+        "changé depuis la dernière construction\u00a0: ",
+        log_title="Journal de construction\u00a0: ",
         metadata="métadonnées",
         scale="Échelle",
     ),
@@ -73,15 +75,27 @@ WORDS = {
 
 
 # ---------------------------------------------------------------- notebooks
-def notebook_01(language: str = "en") -> Path:
-    """The first lab, as the repository ships it in ``language``."""
-    found = sorted((REPO / "notebooks" / language).glob("01-*.ipynb"))
-    if not found:
+def notebook_01(language: str = "en") -> Any:
+    """The first lab in ``language`` as a notebook a learner opens: read from its source
+    (jupytext MyST markdown, or a committed .ipynb), without outputs."""
+    folder = REPO / "notebooks" / language
+    sources = sorted(folder.glob("01-*.md")) or sorted(folder.glob("01-*.ipynb"))
+    if not sources:
         pytest.fail(
-            f"notebooks/{language}/01-*.ipynb is missing: the first lab is not written yet",
-            pytrace=False,
+            f"notebooks/{language}/01-* is missing: the first lab is not written yet", pytrace=False
         )
-    return found[0]
+    source = sources[0]
+    if source.suffix == ".md":
+        import jupytext
+
+        notebook = jupytext.read(source)
+    else:
+        import nbformat as nbformat_untyped
+
+        nbformat: Any = nbformat_untyped  # ships without type hints
+        notebook = nbformat.read(source, as_version=4)
+    notebook.metadata["layerlab_source"] = source.stem
+    return without_outputs(notebook)
 
 
 def with_unique_tags(notebook: Any, suffix: str = "") -> tuple[Any, dict[str, str]]:
@@ -144,25 +158,55 @@ def open_in_notebook7(page: Any, server: JupyterServer, name: str) -> Any:
     return panel
 
 
+def without_outputs(notebook: Any) -> Any:
+    """The notebook as a learner opens it: no saved outputs, no execution counts.
+
+    A copy that kept them shows numbered prompts before anything ran, and a test waiting for
+    numbered prompts would read the saved ones (the first release's browser tests did, and
+    passed or failed depending on how fast the kernel started).
+    """
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return notebook
+
+
+def _prompts(panel: Any) -> list[str]:
+    return [
+        text.strip()
+        for text in panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+    ]
+
+
 def run_all_cells(page: Any, panel: Any, screenshot_name: str = "timeout.png") -> None:
-    """Run > Run All Cells, then wait until every prompt shows an execution count."""
+    """Run > Run All Cells, then wait until this run has executed every code cell (or
+    stopped at a cell that raised).
+
+    The notebook must start with no execution counts (``without_outputs``): every number
+    seen afterwards was given by this run's kernel.
+    """
+    before = _prompts(panel)
+    stale = [text for text in before if re.search(r"\d", text)]
+    assert not stale, (
+        f"the notebook opened with saved execution counts {stale}: copy it without_outputs()"
+    )
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    prompts = panel.locator(".jp-CodeCell .jp-InputArea-prompt")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        texts = prompts.all_inner_texts()
-        if (
-            texts
-            and not any("*" in text for text in texts)
-            and any(re.search(r"\d", text) for text in texts)
-        ):
+        texts = _prompts(panel)
+        running = any("*" in text for text in texts)
+        done = [bool(re.search(r"\d", text)) for text in texts]
+        if texts and not running and all(done):
             return
+        if texts and not running and any(done) and cell_errors(panel):
+            return  # Run All stops at a cell that raised: the caller reports the error
         time.sleep(1)
     page.screenshot(path=str(SCREENSHOTS / screenshot_name))
     pytest.fail(
         f"the notebook was still running after {RUN_TIMEOUT_S}s (prompts: "
-        f"{prompts.all_inner_texts()}; see artifacts/screenshots/{screenshot_name})",
+        f"{_prompts(panel)}; see artifacts/screenshots/{screenshot_name})",
         pytrace=False,
     )
 

@@ -98,12 +98,12 @@ def test_seed_lab_cells_show_cache_hits_and_the_layer_stack(
 def test_notebook_01_runs_in_jupyterlab(
     docker_client: Any, jupyter_server: JupyterServer, page: Any, screenshots: Path
 ) -> None:
-    source = notebook_01()
-    notebook, renamed = with_unique_tags(nbformat.read(source, as_version=4))
+    notebook, renamed = with_unique_tags(notebook_01())
     assert renamed, "notebook 01 builds no tagged image"
-    nbformat.write(notebook, jupyter_server.root / source.name)
+    name = f"{notebook.metadata['layerlab_source']}.ipynb"
+    nbformat.write(notebook, jupyter_server.root / name)
 
-    panel = open_notebook(page, jupyter_server, source.name)
+    panel = open_notebook(page, jupyter_server, name)
     run_all_cells(page, panel)
     assert cell_errors(panel) == []
     views = build_views(panel, at_least=3)

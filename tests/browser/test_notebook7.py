@@ -57,11 +57,11 @@ def copy_lab(server: JupyterServer, language: str) -> tuple[str, str]:
 
     Returns the notebook's file name and the name its lab image got.
     """
-    source = notebook_01(language)
-    notebook, renamed = with_unique_tags(nbformat.read(source, as_version=4), suffix=language)
-    assert "python-hello-world" in renamed, f"{source.name} no longer builds python-hello-world"
-    nbformat.write(notebook, server.root / source.name)
-    return source.name, renamed["python-hello-world"]
+    notebook, renamed = with_unique_tags(notebook_01(language), suffix=language)
+    name = f"{notebook.metadata['layerlab_source']}.ipynb"
+    assert "python-hello-world" in renamed, f"{name} no longer builds python-hello-world"
+    nbformat.write(notebook, server.root / name)
+    return name, renamed["python-hello-world"]
 
 
 def check_words(view: Any, stack_view: Any, language: str) -> None:

@@ -92,7 +92,7 @@ def test_edited_copied_file_is_named(engine: Any, ip: Any, app_context: Path) ->
     assert report.changed_files == ("app.py",)
     assert report.rebuilt_after == (("", 5),)
     assert "app.py" in str(report)
-    assert "Every later step (5) was rebuilt" in str(report)
+    assert "The later step (5) was rebuilt" in str(report)
 
 
 def test_changed_instruction(engine: Any, ip: Any, app_context: Path) -> None:

@@ -77,7 +77,7 @@ def test_cleanup_for_one_learner_leaves_another_intact(
     preview = ip.run_line_magic("docker_cleanup", "--dry-run")
     assert {item.id for item in preview.images} == {alice_build.image_id}
     assert {item.id for item in preview.containers} == {container["Id"]}
-    assert "Would remove 1 container(s) and 1 image(s)" in preview.summary()
+    assert "Would remove 1 container and 1 image" in preview.summary()
     engine.images.get(alice_build.image_id)
 
     report = ip.run_line_magic("docker_cleanup", "")

@@ -111,7 +111,7 @@ def test_first_build_of_a_dockerfile_says_so(context: Path) -> None:
     assert report.instruction == "COPY app.py /app/"
     assert report.rebuilt_after == (("", 5),)
     assert "first build of this Dockerfile" in str(report)
-    assert "Every later step (5) was rebuilt" in str(report)
+    assert "The later step (5) was rebuilt" in str(report)
 
 
 def test_rebuild_with_nothing_changed_is_all_cached(context: Path) -> None:
@@ -485,7 +485,7 @@ def test_report_speaks_french(context: Path) -> None:
 
     text = str(report)
     assert "l'étape 3" in text
-    assert "arguments de construction" in text
+    assert "un argument de construction utilisé par cette étape a changé" in text
     assert "reconstruites à cause d'elle" in text
 
 

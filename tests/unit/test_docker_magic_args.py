@@ -110,7 +110,7 @@ def test_tag_push_history_arguments() -> None:
         ("exec web ls", "not a command the kit runs"),
         ("image frobnicate", "not a command the kit runs"),
         ("build -t x .", "%docker_build"),
-        ("run", "%docker run: the following arguments are required: image"),
+        ("run", "%docker run: the following arguments are required: IMAGE"),
         ("stop", "%docker stop"),
         ("tag onlyone", "%docker tag"),
         ("ps --bogus", "unrecognized arguments: --bogus"),
@@ -217,7 +217,7 @@ def test_push_stream_folds_into_final_layer_states() -> None:
         ("ccc", "Mounted from other"),
         ("ddd", "Layer already exists"),
     ]
-    assert "1 new layer(s) sent, 2 already in the registry" in str(summary)
+    assert "1 new layer sent, 2 already in the registry" in str(summary)
 
 
 def test_push_stream_error_stops_the_summary() -> None:

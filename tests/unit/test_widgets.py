@@ -281,7 +281,7 @@ def test_build_view_speaks_french(sent: list[Any]) -> None:
     i18n.set_language("fr")
     view = BuildView()
     seed_rebuild(view)
-    assert "✓ cache" in view.rows.value
+    assert "✓ en cache" in view.rows.value
     assert "sur 3 étapes venues du cache" in view.summary.value
 
 
