@@ -174,7 +174,7 @@ def _base_images(api: APIClient, wanted: tuple[str, ...]) -> Check:
     return Check(name, "ok", ", ".join(wanted))
 
 
-def _disk(api: Any) -> Check:
+def _disk(api: APIClient) -> Check:
     name = t("doctor.disk")
     usage = api.df()
     images = sum(int(i.get("Size") or 0) for i in usage.get("Images") or [])
