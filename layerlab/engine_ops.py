@@ -59,29 +59,45 @@ class PortSpec:
         return f"{self.host_ip}:{host}->{self.key}"
 
 
-_PUBLISH = re.compile(
-    r"^(?:(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|localhost):)?(?P<host>\d*):)?"
-    r"(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
-)
-
-
 def parse_publish(spec: str) -> PortSpec:
     """``5001:5000`` → host 127.0.0.1:5001 to container 5000/tcp (also ``IP:HOST:C``,
-    ``IP::C``, ``C``, ``…/udp``)."""
-    match = _PUBLISH.match(spec.strip())
-    if match is None:
-        raise LayerlabError(t("docker.bad_publish", spec=spec))
-    container_port = int(match["container"])
-    host_port = int(match["host"]) if match["host"] else None
-    for port in (container_port, host_port):
-        if port is not None and not 0 < port < 65536:
-            raise LayerlabError(t("docker.bad_publish", spec=spec))
-    ip = match["ip"] or "127.0.0.1"
+    ``IP::C``, ``C``, ``…/udp``).
+
+    Read by docker-py's own ``split_port`` (what ``docker run -p`` accepts); the kit adds
+    what it needs on top: one port (no ranges), ``localhost`` for 127.0.0.1, a real IP
+    address, and 127.0.0.1 when none is named.
+    """
+    import ipaddress
+
+    from docker.utils.ports import split_port
+
+    bad = LayerlabError(t("docker.bad_publish", spec=spec))
+    text = spec.strip()
+    if text.startswith("localhost:"):
+        text = "127.0.0.1:" + text.removeprefix("localhost:")
+    try:
+        internal, external = split_port(text)
+    except ValueError:
+        raise bad from None
+    if len(internal) != 1 or (external is not None and len(external) != 1):
+        raise bad
+    container, _, protocol = internal[0].partition("/")
+    host_ip, host = "127.0.0.1", None
+    if external:
+        found = external[0]
+        host_ip, host = found if isinstance(found, tuple) else ("127.0.0.1", found)
+    try:
+        ipaddress.ip_address(host_ip)
+    except ValueError:
+        raise bad from None
+    ports = [int(container), int(host) if host else None]
+    if any(port is not None and not 0 < port < 65536 for port in ports):
+        raise bad
     return PortSpec(
-        container_port=container_port,
-        protocol=match["proto"] or "tcp",
-        host_port=host_port,
-        host_ip="127.0.0.1" if ip == "localhost" else ip,
+        container_port=int(container),
+        protocol=protocol or "tcp",
+        host_port=ports[1],
+        host_ip=host_ip,
     )
 
 
