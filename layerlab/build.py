@@ -157,15 +157,19 @@ class BuildLog:
         self.tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
         self.lines = 0
 
-    def _open(self) -> TextIO:
+    def _file_path(self) -> Path:
+        """The log's file, made on first use (a build that never writes makes none)."""
         if self._path is None:
             descriptor, name = tempfile.mkstemp(prefix="layerlab-build-", suffix=".log")
             os.close(descriptor)
             self._path = Path(name)
             weakref.finalize(self, _remove_file, self._path)  # the file goes with the log
+        return self._path
+
+    def _open(self) -> TextIO:
         # write-only: text() reads the path back (a "w+" file resets its decoder on
         # every write, a Python call per log line)
-        self._file = self._path.open("a", encoding="utf-8")
+        self._file = self._file_path().open("a", encoding="utf-8")
         self._write = self._file.write
         return self._file
 
@@ -173,11 +177,7 @@ class BuildLog:
     def path(self) -> Path:
         if self._file is not None:
             self._file.flush()  # whoever opens the path reads every line written so far
-        elif self._path is None:
-            self._open()
-            self.close()
-        assert self._path is not None  # noqa: S101 - _open() sets it
-        return self._path
+        return self._file_path()
 
     @property
     def is_open(self) -> bool:
