@@ -1,6 +1,6 @@
 """After the labs have run: nothing they made is left on the engine.
 
-pytest collects this file after the notebooks' folders (en/, fr/), so it runs last when
+pytest collects this file after the labs' folders (en/, fr/), so it runs last when
 the test command runs every notebook. On its own it checks the engine as it is.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: the names the labs build (see scripts/make_notebooks.py, make_lab02.py, make_labs.py)
+#: the names the labs build (see the lab sources, notebooks/{en,fr}/NN-*.md)
 LAB_REPOSITORIES = ("python-hello-world", "python-goodbye-world", "lab03-", "lab04-", "lab05-")
 
 

@@ -50,6 +50,7 @@ _CODE = re.compile(
     rf"|\b(?:docker|layerlab)(?: {_DOCKER_WORDS})+"  # docker image prune, layerlab images load
     r"|(?<!\w)--?[\w-]+"  # --builder, -p
     r"|\S*[./=<>:_](?=\S)\S*"  # result.log, 127.0.0.1:5000, KEY=VALUE, <name>, allowed_ports
+    r"|\bHEALTHCHECK NONE\b|\bCMD ou NONE\b"  # HEALTHCHECK's own keywords
     rf"|\b(?:{_INSTRUCTIONS})\b"
     r"|\"[^\"]*\"|`[^`]*`"
     r"|Docker Engine|Docker Hub|BuildKit|JupyterHub|Podman|layerlab"

@@ -51,7 +51,8 @@ WORDS = {
         badges={"cached": "✓ cached", "built": "● built", "base": "▣ base"},
         columns=("step", "state", "time", "instruction"),
         first_miss="Cache: step ",
-        files_changed="files it copies from the build context changed since the last build: ",
+        # one file changed in these labs: the singular of the message's plural forms
+        files_changed="a file it copies from the build context changed since the last build: ",
         log_title="Build log: last ",
         metadata="metadata",
         scale="Scale",
@@ -65,7 +66,7 @@ WORDS = {
         badges={"cached": "✓ en cache", "built": "● construite", "base": "▣ base"},
         columns=("étape", "état", "durée", "instruction"),
         first_miss="Cache\u00a0: l'étape ",
-        files_changed="des fichiers qu'elle copie depuis le contexte de construction ont "
+        files_changed="un fichier qu'elle copie depuis le contexte de construction a "
         "changé depuis la dernière construction\u00a0: ",
         log_title="Journal de construction\u00a0: ",
         metadata="métadonnées",
@@ -76,25 +77,15 @@ WORDS = {
 
 # ---------------------------------------------------------------- notebooks
 def notebook_01(language: str = "en") -> Any:
-    """The first lab in ``language`` as a notebook a learner opens: read from its source
-    (jupytext MyST markdown, or a committed .ipynb), without outputs."""
-    folder = REPO / "notebooks" / language
-    sources = sorted(folder.glob("01-*.md")) or sorted(folder.glob("01-*.ipynb"))
-    if not sources:
-        pytest.fail(
-            f"notebooks/{language}/01-* is missing: the first lab is not written yet", pytrace=False
-        )
-    source = sources[0]
-    if source.suffix == ".md":
-        import jupytext
+    """The first lab in ``language`` as a learner opens it: read from its jupytext source,
+    without outputs."""
+    import jupytext
 
-        notebook = jupytext.read(source)
-    else:
-        import nbformat as nbformat_untyped
-
-        nbformat: Any = nbformat_untyped  # ships without type hints
-        notebook = nbformat.read(source, as_version=4)
-    notebook.metadata["layerlab_source"] = source.stem
+    found = sorted((REPO / "notebooks" / language).glob("01-*.md"))
+    if not found:
+        pytest.fail(f"notebooks/{language}/01-*.md is missing: no first lab", pytrace=False)
+    notebook = jupytext.read(found[0])
+    notebook.metadata["layerlab_source"] = found[0].stem
     return without_outputs(notebook)
 
 

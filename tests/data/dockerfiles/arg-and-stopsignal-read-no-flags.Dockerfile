@@ -1,0 +1,3 @@
+FROM scratch
+ARG --x=1 A
+STOPSIGNAL --x SIGTERM

@@ -1,0 +1,3 @@
+ARG BASE=scratch
+FROM ${BASE}
+LABEL a=b

@@ -1,0 +1,4 @@
+# escape=`
+FROM scratch
+LABEL a=b \
+  c=d

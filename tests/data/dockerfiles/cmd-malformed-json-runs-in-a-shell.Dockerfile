@@ -1,0 +1,2 @@
+FROM scratch
+CMD ['python', 'app.py']

@@ -1,0 +1,3 @@
+FROM scratch
+LABEL greeting=hel\
+lo

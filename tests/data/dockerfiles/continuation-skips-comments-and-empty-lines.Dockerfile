@@ -1,0 +1,9 @@
+FROM scratch
+LABEL a=b \
+# a comment
+
+   
+    c=d \
+  # another
+  e=f
+LABEL g=h

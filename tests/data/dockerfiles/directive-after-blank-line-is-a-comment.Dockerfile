@@ -1,0 +1,5 @@
+
+# escape=`
+FROM scratch
+LABEL a=b `
+  c=d

@@ -1,0 +1,4 @@
+  #  ESCAPE =  `  
+FROM scratch
+LABEL a=b `
+  c=d

@@ -1,0 +1,2 @@
+FROM scratch
+ENV A=${B:x}

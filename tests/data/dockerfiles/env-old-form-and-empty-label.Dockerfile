@@ -1,0 +1,3 @@
+FROM scratch
+ENV greeting hello world
+LABEL a=

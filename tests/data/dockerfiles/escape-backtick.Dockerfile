@@ -1,0 +1,4 @@
+# escape=`
+FROM scratch
+LABEL path=C:\app `
+  b=c

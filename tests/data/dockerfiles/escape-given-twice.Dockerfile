@@ -1,0 +1,4 @@
+# escape=`
+# escape=\
+FROM scratch
+LABEL a=b

@@ -1,0 +1,2 @@
+FROM scratch
+COPY --FROM=base a /a

@@ -1,0 +1,2 @@
+FROM scratch
+HEALTHCHECK --foo=1 NONE

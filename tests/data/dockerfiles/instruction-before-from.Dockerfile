@@ -1,0 +1,3 @@
+# a comment
+LABEL a=b
+FROM scratch

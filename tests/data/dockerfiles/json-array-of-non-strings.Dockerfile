@@ -1,0 +1,2 @@
+FROM scratch
+CMD ["python", 3]

@@ -1,0 +1,3 @@
+FROM scratch
+SHELL ["/bin/sh", "-c"] ignored
+CMD ["true"] ignored too

@@ -1,0 +1,3 @@
+FROM scratch
+COPPY a /a
+ENV A

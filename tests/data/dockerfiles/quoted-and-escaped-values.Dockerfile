@@ -1,0 +1,3 @@
+FROM scratch
+ENV A="hello world" B=c
+LABEL x="a b" y=z\ w

@@ -1,0 +1,5 @@
+# foo=bar
+# escape=`
+FROM scratch
+LABEL a=b `
+  c=d

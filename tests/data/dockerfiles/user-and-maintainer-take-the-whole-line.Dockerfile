@@ -1,0 +1,3 @@
+FROM scratch
+USER a b
+MAINTAINER Ada Lovelace
