@@ -420,7 +420,7 @@ def builder_rows(bench: Bench, builder: str, numbers: tuple[str, str]) -> list[R
 
 def buildkit_unavailable() -> str | None:
     """Why the kit's BuildKit builder cannot run here, or None when it can."""
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
     from layerlab.errors import LayerlabError
 
     try:
@@ -779,7 +779,7 @@ def layer_row(bench: Bench) -> Row:
         stacks: list[Any] = []
 
         def kit() -> float:
-            from layerlab.layers import layers
+            from layerlab import layers
 
             def show() -> None:
                 stack = layers(tag)
@@ -896,7 +896,7 @@ def machine(bench: Bench) -> list[str]:
 
 
 def _buildkit_description() -> str:
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
 
     cli = getattr(select_builder("buildkit"), "cli", None)
     return cli.describe() if cli is not None else "layerlab BuildKitBuilder"

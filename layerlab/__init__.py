@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from layerlab.api import build, images
+    from layerlab.api import build
     from layerlab.build import BuildResult, BuildStep
     from layerlab.cache import CacheReport
+    from layerlab.engine_ops import images
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
-    from layerlab.layers import Layer, LayerStack, layers
+    from layerlab.image_layers import Layer, LayerStack, layers
 
 __all__ = [
     "BuildFailed",
@@ -35,7 +36,7 @@ __all__ = [
 
 _LAZY = {
     "build": "layerlab.api",
-    "images": "layerlab.api",
+    "images": "layerlab.engine_ops",
     "BuildResult": "layerlab.build",
     "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",
@@ -43,9 +44,9 @@ _LAZY = {
     "DockerfileError": "layerlab.errors",
     "EngineUnavailable": "layerlab.errors",
     "LayerlabError": "layerlab.errors",
-    "Layer": "layerlab.layers",
-    "LayerStack": "layerlab.layers",
-    "layers": "layerlab.layers",
+    "Layer": "layerlab.image_layers",
+    "LayerStack": "layerlab.image_layers",
+    "layers": "layerlab.image_layers",
 }
 
 

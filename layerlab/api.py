@@ -1,45 +1,26 @@
-"""The kit's operations as plain Python: what the magics call, usable without IPython."""
+"""Building an image as plain Python: what ``%docker_build`` calls, usable without IPython."""
 
 from __future__ import annotations
 
-import collections
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from layerlab import cache, i18n, names
+from layerlab import cache, names, references, session
 from layerlab import dockerfile as dockerfile_model
-from layerlab.build import BuildDone, BuildEvent, BuildListener, BuildResult
-from layerlab.builders.base import BuildRequest, run_build, select_builder
+from layerlab.build import BuildListener, BuildLog, BuildRecorder, BuildResult
+from layerlab.builders import BuildRequest, build_failure, select_builder
 from layerlab.config import settings
-from layerlab.context import ContextTooLarge, human_size, summarize
-from layerlab.engine import (
-    LABEL_OWNER,
-    connect,
-    is_podman,
-    kit_labels,
-    owner,
-)
-from layerlab.errors import DockerfileError, LayerlabError
+from layerlab.context import ContextListing, human_size, list_context
+from layerlab.engine import connect, kit_labels
+from layerlab.errors import ContextTooLarge, DockerfileError, LayerlabError
 from layerlab.i18n import t, tn
-from layerlab.views import Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
 _SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE", re.IGNORECASE)
-
-#: Builds of this session, oldest first (the cache explainer compares against them).
-HISTORY: list[BuildResult] = []
-
-
-def normalize_tag(tag: str) -> str:
-    """``python-hello-world`` → ``python-hello-world:latest`` (what the engine stores)."""
-    last = tag.rsplit("/", 1)[-1]
-    if "@" in last or ":" in last:
-        return tag
-    return f"{tag}:latest"
 
 
 def parse_build_args(pairs: Sequence[str]) -> dict[str, str]:
@@ -65,7 +46,7 @@ def secret_warnings(build_args: dict[str, str], image: str) -> list[str]:
     ]
 
 
-def build(  # noqa: C901
+def build(
     context: str | Path = ".",
     *,
     tags: Sequence[str] = (),
@@ -84,6 +65,10 @@ def build(  # noqa: C901
     Raises ``BuildFailed`` (with ``.result``) when the build fails, ``DockerfileError``
     for a Dockerfile the chosen builder cannot build, ``EngineUnavailable`` when no
     engine answers.
+
+    Top to bottom: check the input, list the context once, create the result, record the
+    builder's events into it (``listeners``, the views, see each event as it comes),
+    explain the cache, remember the build in the session, then tell the views it is done.
     """
     config = settings()
     say = notify or (lambda message: print(message, file=sys.stderr))
@@ -101,28 +86,17 @@ def build(  # noqa: C901
         if features:
             line, feature = features[0]
             raise DockerfileError(t("df.buildkit_only", line=line, feature=feature))
-    summary = summarize(root, dockerfile if not Path(dockerfile).is_absolute() else "Dockerfile")
-    if summary.size_bytes > config.context_max_mb * 1e6 and not force:
-        raise ContextTooLarge(
-            tn(
-                "context.too_large",
-                summary.files,
-                root=root,
-                size=human_size(summary.size_bytes),
-                limit=human_size(config.context_max_mb * 1e6),
-            )
-        )
-    if summary.size_bytes > config.context_warn_mb * 1e6:
-        say(tn("context.large", summary.files, size=human_size(summary.size_bytes)))
+    listing = list_context(root, dockerfile)
+    _check_context_size(listing, force=force, say=say)
     args = dict(build_args or {})
-    normalized = tuple(normalize_tag(tag) for tag in tags)
-    engine_tags = tuple(names.to_engine(tag) for tag in normalized)
-    for warning in secret_warnings(args, normalized[0] if normalized else "IMAGE"):
+    learner_tags = [references.with_default_tag(tag) for tag in tags]
+    engine_tags = [names.to_engine(tag) for tag in learner_tags]
+    for warning in secret_warnings(args, learner_tags[0] if learner_tags else "IMAGE"):
         say(warning)
     request = BuildRequest(
         context=root,
         dockerfile=dockerfile,
-        tags=engine_tags,
+        tags=tuple(engine_tags),
         build_args=args,
         no_cache=no_cache,
         pull=pull,
@@ -130,76 +104,55 @@ def build(  # noqa: C901
         timeout_s=config.build_timeout_s or None,
         memory_bytes=config.build_memory_mb * 1024 * 1024 or None,
         cpu_quota=int(config.build_cpus * 100_000) or None,
+        listing=listing,
     )
-
     # BuildKit prints no base image id: look it up while the build runs (the classic
     # builder prints it on its FROM step, so nothing to prefetch there)
     resolve_base = (
         cache.prefetch_base_ids(parsed.base_images) if chosen.name == "buildkit" else None
     )
+    result = BuildResult(
+        builder=chosen.name,
+        tags=learner_tags,
+        engine_tags=engine_tags,
+        context=str(root),
+        dockerfile=str(request.dockerfile_path),
+        build_args=dict(args),
+        no_cache=no_cache,
+        parsed_dockerfile=parsed,
+        log_store=BuildLog(config.log_tail_lines),
+    )
+    recorder = BuildRecorder(result, listeners)
+    recorder.settle(recorder.consume(chosen.events(request)))
 
-    def explain_when_done(event: BuildEvent, live: BuildResult) -> None:
-        # Runs before the views, so they already see live.cache_report at BuildDone.
-        if isinstance(event, BuildDone) and live.succeeded:
-            live.cache_report = cache.explain(live, HISTORY, resolve_base=resolve_base)
-
-    def learner_view(result: BuildResult) -> None:
-        result.log_store.tail = collections.deque(maxlen=config.log_tail_lines)
-        result.engine_tags = list(engine_tags)
-        result.tags = list(normalized)
-        result.parsed_dockerfile = parsed
-
-    try:
-        result = run_build(chosen, request, [explain_when_done, *listeners], prepare=learner_view)
-    except LayerlabError as exc:
-        failed = getattr(exc, "result", None)
-        if isinstance(failed, BuildResult):
-            cache.remember(failed)  # a later build can then name the files changed since this one
-            HISTORY.append(failed)
-        raise
-    HISTORY.append(result)
+    history = session.current()
+    if result.succeeded:
+        result.cache_report = cache.explain(
+            result, history.history, resolve_base=resolve_base, context_files=listing.sent
+        )
+    else:
+        # a later build can then name the files changed since this one
+        cache.remember(result, resolve_base=resolve_base, context_files=listing.sent)
+    history.record(result)
+    recorder.announce()  # the views get BuildDone with the cache report in place
+    if not result.succeeded:
+        raise build_failure(result)
     return result
 
 
-def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
-    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
-    api = connect().api
-    filters: dict[str, Any] = {}
-    if mine:
-        filters["label"] = [f"{LABEL_OWNER}={owner()}"]
-    if reference is not None:
-        reference = names.resolve(reference)
-    summaries = api.images(name=reference, all=all_images, filters=filters or None)
-    if names.namespace():
-        # on a shared engine, other learners' images are not this learner's business
-        me = owner()
-        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
-    rows: list[list[str]] = []
-    records: list[dict[str, Any]] = []
-    podman = is_podman()
-    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
-        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
-        for tag in tags or ["<none>:<none>"]:
-            repository, _, name = names.to_learner(tag, podman=podman).rpartition(":")
-            short = str(summary["Id"]).removeprefix("sha256:")[:12]
-            rows.append(
-                [
-                    repository,
-                    name,
-                    short,
-                    i18n.ago(int(summary.get("Created", 0))),
-                    human_size(int(summary.get("Size", 0))),
-                ]
+def _check_context_size(
+    listing: ContextListing, *, force: bool, say: Callable[[str], None]
+) -> None:
+    config = settings()
+    if listing.size_bytes > config.context_max_mb * 1e6 and not force:
+        raise ContextTooLarge(
+            tn(
+                "context.too_large",
+                len(listing.files),
+                root=listing.root,
+                size=human_size(listing.size_bytes),
+                limit=human_size(config.context_max_mb * 1e6),
             )
-            records.append(
-                {
-                    "repository": repository,
-                    "tag": name,
-                    "id": summary["Id"],
-                    "created": summary.get("Created"),
-                    "size": summary.get("Size"),
-                    "labels": summary.get("Labels") or {},
-                }
-            )
-    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
-    return Table([t(key) for key in headers], rows, records)
+        )
+    if listing.size_bytes > config.context_warn_mb * 1e6:
+        say(tn("context.large", len(listing.files), size=human_size(listing.size_bytes)))

@@ -8,18 +8,20 @@ builder ran, and a view subscribes to the same events the recorder sees.
 from __future__ import annotations
 
 import collections
+import os
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from layerlab import i18n
 from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from layerlab.cache import CacheReport
     from layerlab.dockerfile import Dockerfile
@@ -141,40 +143,65 @@ class BuildStep:
 
 
 class BuildLog:
-    """The full build log, kept in a temporary file so memory stays bounded.
+    """The full build log, written to a file so memory stays bounded.
 
-    A build that prints a million lines costs disk, not kernel memory; ``text()`` reads
-    it back on demand and ``tail`` keeps the last lines for views and error messages.
+    A build that prints a million lines costs disk, not kernel memory. The file is open
+    for writing only while the build runs (``close()`` at its end); ``text()`` reads it
+    back on demand and ``tail`` keeps the last lines for views and error messages. The
+    file is removed when the log object is garbage-collected.
     """
 
     def __init__(self, tail_lines: int = 200) -> None:
-        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the result
-            # write-only: text() reads the path back, and a "w+" file resets its decoder
-            # on every write (a Python call per log line)
-            mode="w",
-            encoding="utf-8",
-            prefix="layerlab-build-",
-            suffix=".log",
-            delete=True,
-        )
-        # the file object itself: NamedTemporaryFile wraps every method call in Python
-        self._write = self._file.file.write
+        self._path: Path | None = None
+        self._file: TextIO | None = None
         self.tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
         self.lines = 0
 
+    def _file_path(self) -> Path:
+        """The log's file, made on first use (a build that never writes makes none)."""
+        if self._path is None:
+            descriptor, name = tempfile.mkstemp(prefix="layerlab-build-", suffix=".log")
+            os.close(descriptor)
+            self._path = Path(name)
+            weakref.finalize(self, _remove_file, self._path)  # the file goes with the log
+        return self._path
+
+    def _open(self) -> TextIO:
+        # write-only: text() reads the path back (a "w+" file resets its decoder on
+        # every write, a Python call per log line)
+        self._file = self._file_path().open("a", encoding="utf-8")
+        self._write = self._file.write
+        return self._file
+
     @property
     def path(self) -> Path:
-        self._file.flush()  # whoever opens the path reads every line written so far
-        return Path(self._file.name)
+        if self._file is not None:
+            self._file.flush()  # whoever opens the path reads every line written so far
+        return self._file_path()
+
+    @property
+    def is_open(self) -> bool:
+        return self._file is not None
 
     def write(self, line: str) -> None:
+        if self._file is None:
+            self._open()
         self._write(line + "\n")
         self.tail.append(line)
         self.lines += 1
 
+    def close(self) -> None:
+        """Close the file for writing (the build is over); ``text()`` still reads it."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def text(self) -> str:
-        self._file.flush()
         return self.path.read_text(encoding="utf-8")
+
+
+def _remove_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -336,12 +363,6 @@ class BuildRecorder:
                 result.steps.append(step)
                 self._current = step
                 result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
-            case StepOutput(number, line, stage):
-                step = self._find(number, stage)
-                if step is not None:
-                    step.tail.append(line)
-                    step.output_lines += 1
-                result.log_store.write(line)
             case StepCached(number, stage):
                 step = self._find(number, stage)
                 if step is not None and step.status != "base":
@@ -382,8 +403,34 @@ class BuildRecorder:
                 pass
         self._emit(event)
 
-    def finish(self, status: BuildStatus) -> BuildResult:
-        """Close the build with ``status`` and tell the listeners."""
+    def consume(self, events: Iterator[BuildEvent]) -> BuildStatus:
+        """Record a builder's whole event stream; return how the build ended.
+
+        Closing the stream (always done here, also on an interrupt) stops the build on
+        the engine side (see each builder). A ``BuildInterrupted`` from the builder (its
+        own timeout) or a ``KeyboardInterrupt`` ends the build as ``"interrupted"``.
+        """
+        from layerlab.errors import BuildInterrupted
+
+        result = self.result
+        status: BuildStatus = "failed"
+        try:
+            for event in events:
+                self.handle(event)
+            failed = result.error is not None or result.image_id is None
+            status = "failed" if failed else "succeeded"
+        except (KeyboardInterrupt, BuildInterrupted) as exc:
+            status = "interrupted"
+            if isinstance(exc, BuildInterrupted):
+                result.error = str(exc)
+        finally:
+            close = getattr(events, "close", None)
+            if callable(close):
+                close()
+        return status
+
+    def settle(self, status: BuildStatus) -> BuildResult:
+        """Close the build with ``status``: step statuses, duration, the log file."""
         result = self.result
         if status == "succeeded":
             self._close_current()
@@ -394,5 +441,15 @@ class BuildRecorder:
                 step.status = "failed" if status != "succeeded" else "built"
         result.status = status
         result.duration_s = time.perf_counter() - self._started
-        self._emit(BuildDone(result))
+        result.log_store.close()
         return result
+
+    def announce(self) -> None:
+        """Tell the listeners the build is over (``BuildDone``, the last event)."""
+        self._emit(BuildDone(self.result))
+
+    def finish(self, status: BuildStatus) -> BuildResult:
+        """``settle`` then ``announce``: for a result nothing else is attached to."""
+        self.settle(status)
+        self.announce()
+        return self.result

@@ -26,24 +26,29 @@ it), so ``BuildResult`` needs no extra field. ``fingerprint_of(result)`` reads i
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
 import html
-import json
-import posixpath
 import re
-import stat
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from layerlab.context import hash_files, matching_files, sent_files
 from layerlab.i18n import t, tn
+from layerlab.instructions import (
+    VARIABLE,
+    arg_values,
+    args_in_scope,
+    copy_sources,
+    from_reference,
+    stage_aliases,
+)
+from layerlab.references import canonical
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
-    from layerlab.dockerfile import Dockerfile, Instruction
+    from layerlab.dockerfile import Dockerfile
 
 ReasonKind = Literal[
     "first_build",
@@ -61,9 +66,7 @@ BaseResolver = Callable[[str], str | None]
 #: Changed file names shown in the text before "and N more".
 SHOWN_FILES = 8
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 _SECRET = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE", re.IGNORECASE)
-_REMOTE = re.compile(r"^(?:https?://|git@|git://)", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -141,13 +144,21 @@ def _store(result: BuildResult, fingerprint: Fingerprint) -> None:
     )
 
 
-def remember(result: BuildResult, *, resolve_base: BaseResolver | None = None) -> Fingerprint:
+def remember(
+    result: BuildResult,
+    *,
+    resolve_base: BaseResolver | None = None,
+    context_files: Sequence[str] | None = None,
+) -> Fingerprint:
     """Fingerprint ``result`` now (files hashed as they are on disk) and keep it.
 
     ``explain`` calls it; call it yourself for a build that is not explained (a failed
-    one), so a later build can be compared with it.
+    one), so a later build can be compared with it. ``context_files``: the files the
+    engine kept of the context (``ContextListing.sent``), when the caller listed them.
     """
-    fingerprint = _fingerprint(result, resolve_base or engine_image_id, complete=True)
+    fingerprint = _fingerprint(
+        result, resolve_base or engine_image_id, complete=True, sent=context_files
+    )
     _store(result, fingerprint)
     return fingerprint
 
@@ -161,7 +172,7 @@ def engine_image_id(reference: str) -> str | None:
 
     try:
         # right after a build that talked to the engine: no second ping needed
-        found = connect(verify=False).api.inspect_image(reference)  # type: ignore[no-untyped-call]
+        found = connect(verify=False).api.inspect_image(reference)
     except (DockerException, LayerlabError, OSError):
         return None
     image_id = found.get("Id") if isinstance(found, dict) else None
@@ -178,7 +189,7 @@ def prefetch_base_ids(names: Sequence[str]) -> BaseResolver:
     import threading
 
     found: dict[str, str | None] = {}
-    wanted = {_canonical(name): name for name in names if "$" not in name}
+    wanted = {canonical(name): name for name in names if "$" not in name}
 
     def look_up() -> None:
         for key, name in wanted.items():
@@ -188,21 +199,13 @@ def prefetch_base_ids(names: Sequence[str]) -> BaseResolver:
     worker.start()
 
     def resolve(name: str) -> str | None:
-        key = _canonical(name)
+        key = canonical(name)
         if key in wanted:
             worker.join()
             return found.get(key)
         return engine_image_id(name)
 
     return resolve
-
-
-def _canonical(name: str) -> str:
-    """``python:3.13-alpine`` and BuildKit's ``docker.io/library/python:3.13-alpine`` alike."""
-    for prefix in ("docker.io/library/", "docker.io/"):
-        name = name.removeprefix(prefix)
-    last = name.rsplit("/", 1)[-1]
-    return name if ":" in last or "@" in last else f"{name}:latest"
 
 
 def _layout(steps: Sequence[BuildStep]) -> list[tuple[str, int]]:
@@ -227,12 +230,15 @@ def _layout(steps: Sequence[BuildStep]) -> list[tuple[str, int]]:
 
 
 def _fingerprint(
-    result: BuildResult, resolve_base: BaseResolver | None, *, complete: bool
+    result: BuildResult,
+    resolve_base: BaseResolver | None,
+    *,
+    complete: bool,
+    sent: Sequence[str] | None = None,
 ) -> Fingerprint:
     parsed = result.parsed_dockerfile
-    variables = _arg_values(parsed, result.build_args) if parsed is not None else {}
-    aliases = _stage_aliases(parsed)
-    sent: list[str] | None = None
+    variables = arg_values(parsed, result.build_args) if parsed is not None else {}
+    aliases = stage_aliases(parsed)
     steps: list[StepPrint] = []
     bases: dict[str, BaseImage] = {}
     for step, (key, position) in zip(result.steps, _layout(result.steps), strict=True):
@@ -244,7 +250,7 @@ def _fingerprint(
                     sent = sent_files(Path(result.context), result.dockerfile)
                 files = hash_files(Path(result.context), matching_files(sent, sources))
         if position == 0 and key != "#0":
-            name = _from_reference(step.instruction, variables)
+            name = from_reference(step.instruction, variables)
             image_id: str | None = None
             if step.layer_id:  # the id the engine itself reported for this FROM
                 image_id = step.layer_id.removeprefix("sha256:")
@@ -267,252 +273,6 @@ def _fingerprint(
         bases=bases,
         complete=complete,
     )
-
-
-# ---------------------------------------------------------------- Dockerfile helpers
-def _stage_aliases(parsed: Dockerfile | None) -> set[str]:
-    aliases: set[str] = set()
-    for instruction in parsed.by_keyword("FROM") if parsed else []:
-        words = instruction.arguments.split()
-        if len(words) >= 3 and words[-2].upper() == "AS":
-            aliases.add(words[-1].lower())
-    return aliases
-
-
-def _arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
-    pairs: list[tuple[str, str | None]] = []
-    for word in instruction.arguments.split():
-        name, sep, value = word.partition("=")
-        pairs.append((name, value.strip("\"'") if sep else None))
-    return pairs
-
-
-def _sections(parsed: Dockerfile) -> tuple[list[Instruction], list[list[Instruction]]]:
-    """The instructions before the first FROM, and those of each stage (FROM first)."""
-    preamble: list[Instruction] = []
-    stages: list[list[Instruction]] = []
-    for instruction in parsed.instructions:
-        if instruction.keyword == "FROM":
-            stages.append([instruction])
-        elif stages:
-            stages[-1].append(instruction)
-        else:
-            preamble.append(instruction)
-    return preamble, stages
-
-
-def _arg_values(parsed: Dockerfile, build_args: Mapping[str, str]) -> dict[str, str]:
-    """Every ARG's value for this build (build arg, else default): to expand ``$VAR``."""
-    values: dict[str, str] = {}
-    for instruction in parsed.by_keyword("ARG"):
-        for name, default in _arg_pairs(instruction):
-            if name in build_args:
-                values[name] = build_args[name]
-            elif default is not None:
-                values.setdefault(name, default)
-    return values
-
-
-def expand(text: str, variables: Mapping[str, str]) -> str:
-    """``$NAME`` and ``${NAME}`` replaced by their values (unknown names left as written)."""
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        return variables.get(name, match.group(0))
-
-    return _VARIABLE.sub(value, text)
-
-
-def _from_reference(instruction: str, variables: Mapping[str, str]) -> str:
-    words = [w for w in instruction.split()[1:] if not w.startswith("--")]
-    return expand(words[0], variables) if words else ""
-
-
-def _normalize(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _step_scope(parsed: Dockerfile, step: StepPrint) -> tuple[list[Instruction], bool]:
-    """The instructions of the step's stage that come before it, and the global ARGs.
-
-    Returns (instructions before the step, True when the stage was found).
-    """
-    _preamble, stages = _sections(parsed)
-    index: int | None = None
-    if step.stage_key.startswith("#"):
-        index = int(step.stage_key[1:]) - 1
-    else:
-        aliases = [
-            s[0].arguments.split()[-1].lower() if len(s[0].arguments.split()) >= 3 else ""
-            for s in stages
-        ]
-        if step.stage.lower() in aliases:
-            index = aliases.index(step.stage.lower())
-        elif re.fullmatch(r"stage-\d+", step.stage):
-            index = int(step.stage.split("-")[1])
-    if index is None or not 0 <= index < len(stages):
-        # Stage not identified: every ARG of the Dockerfile may be in scope.
-        return [i for i in parsed.instructions if i.keyword != "FROM"], False
-    stage = stages[index]
-    # Classic steps are numbered over the whole Dockerfile, one per instruction.
-    numbered = step.number - 1
-    if (
-        step.stage_key.startswith("#")
-        and 0 <= numbered < len(parsed.instructions)
-        and (parsed.instructions[numbered].keyword == step.keyword)
-    ):
-        absolute = parsed.instructions[numbered]
-        if absolute in stage:
-            return stage[: stage.index(absolute)], True
-    wanted = _normalize(step.instruction)
-    for position, instruction in enumerate(stage):
-        if _normalize(instruction.text) == wanted:
-            return stage[:position], True
-    return stage, True
-
-
-def _args_in_scope(parsed: Dockerfile, step: StepPrint) -> dict[str, str | None]:
-    """ARG name -> default for the ARGs the step sees (redeclared globals inherit theirs)."""
-    preamble, _stages = _sections(parsed)
-    global_defaults: dict[str, str | None] = {}
-    for instruction in preamble:
-        if instruction.keyword == "ARG":
-            global_defaults.update(_arg_pairs(instruction))
-    before, _found = _step_scope(parsed, step)
-    scope: dict[str, str | None] = {}
-    for instruction in before:
-        if instruction.keyword == "ARG":
-            for name, default in _arg_pairs(instruction):
-                scope[name] = default if default is not None else global_defaults.get(name)
-    return scope
-
-
-# ---------------------------------------------------------------- context files
-def copy_sources(instruction: str, variables: Mapping[str, str] | None = None) -> list[str]:
-    """The context paths/patterns a COPY/ADD instruction copies ([] when none: --from,
-    URLs, heredocs)."""
-    keyword, _, rest = instruction.strip().partition(" ")
-    if keyword.upper() not in ("COPY", "ADD"):
-        return []
-    rest = rest.strip()
-    while rest.startswith("--"):
-        flag, _, rest = rest.partition(" ")
-        if flag.startswith("--from"):
-            return []  # copies from another stage or image, not from the context
-        rest = rest.strip()
-    words: list[str]
-    if rest.startswith("[") and rest.endswith("]"):
-        try:
-            loaded = json.loads(rest)
-        except ValueError:
-            loaded = None
-        words = [str(w) for w in loaded] if isinstance(loaded, list) else rest.split()
-    else:
-        words = rest.split()
-    sources = words[:-1]
-    expanded = [expand(s, variables or {}) for s in sources]
-    return [s for s in expanded if not _REMOTE.match(s) and not s.startswith("<<")]
-
-
-def _segment_match(name: str, pattern: str) -> bool:
-    # Docker uses Go's filepath.Match: "[^...]" negates, like fnmatch's "[!...]".
-    return fnmatch.fnmatchcase(name, pattern.replace("[^", "[!"))
-
-
-def matching_files(files: Sequence[str], sources: Sequence[str]) -> list[str]:
-    """The files (relative paths) that ``COPY sources… dest`` copies.
-
-    A source matches a file itself, or a folder holding it (the folder is copied whole);
-    wildcards follow Go's ``filepath.Match``: ``*`` stops at ``/``.
-    """
-    patterns: list[list[str]] = []
-    for source in sources:
-        cleaned = posixpath.normpath("/" + source.replace("\\", "/")).lstrip("/")
-        patterns.append([] if cleaned in ("", ".") else cleaned.split("/"))
-    chosen: list[str] = []
-    for relative in files:
-        parts = relative.split("/")
-        for segments in patterns:
-            if len(parts) >= len(segments) and all(
-                _segment_match(part, segment)
-                for part, segment in zip(parts, segments, strict=False)
-            ):
-                chosen.append(relative)
-                break
-    return chosen
-
-
-def sent_files(root: Path, dockerfile: str) -> list[str]:
-    """The context files the engine keeps: ``.dockerignore`` applied, and the Dockerfile and
-    ``.dockerignore`` dropped when it excludes them (the engine removes them after reading)."""
-    from layerlab.context import context_files, dockerignore_patterns
-
-    dockerfile_path = Path(dockerfile)
-    if dockerfile_path.is_absolute():
-        try:
-            relative = dockerfile_path.relative_to(root).as_posix()
-        except ValueError:
-            relative = "Dockerfile"
-    else:
-        relative = dockerfile_path.as_posix()
-    patterns = dockerignore_patterns(root)
-    files = context_files(root, relative)
-    if patterns:
-        dropped = {name for name in (relative, ".dockerignore") if _ignored(patterns, name)}
-        files = [name for name in files if name not in dropped]
-    return files
-
-
-def _ignored(patterns: Sequence[str], relative: str) -> bool:
-    """Whether ``.dockerignore`` excludes ``relative``, as the engine decides it (docker-py's
-    own matcher always keeps ``.dockerignore``, so it cannot answer for that file)."""
-    from docker.utils.build import Pattern, split_path
-
-    parents = split_path(posixpath.dirname(relative))
-    ignored = False
-    for pattern in (Pattern(text) for text in patterns):
-        if not pattern.dirs:
-            continue
-        matched = pattern.match(relative) or (
-            bool(parents)
-            and len(pattern.dirs) <= len(parents)
-            and pattern.match("/".join(parents[: len(pattern.dirs)]))
-        )
-        if matched:
-            ignored = not pattern.exclusion
-    return bool(ignored)
-
-
-_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
-
-
-def file_digest(path: Path) -> str:
-    """Content hash and permission bits (the engine's cache key includes both)."""
-    info = path.lstat()
-    key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode)
-    cached = _DIGESTS.get(key)
-    if cached is not None:
-        return cached
-    digest = hashlib.sha256()
-    if stat.S_ISLNK(info.st_mode):
-        digest.update(b"symlink:" + str(path.readlink()).encode())
-    else:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    value = f"{stat.S_IMODE(info.st_mode):o}:{digest.hexdigest()}"
-    _DIGESTS[key] = value
-    return value
-
-
-def hash_files(root: Path, files: Sequence[str]) -> dict[str, str]:
-    digests: dict[str, str] = {}
-    for relative in files:
-        try:
-            digests[relative] = file_digest(root / relative)
-        except OSError:
-            digests[relative] = "unreadable"
-    return digests
 
 
 # ---------------------------------------------------------------- the report
@@ -707,11 +467,18 @@ def previous_build(result: BuildResult, history: Sequence[BuildResult]) -> Build
 
 
 def explain(
-    result: BuildResult, history: list[BuildResult], *, resolve_base: BaseResolver | None = None
+    result: BuildResult,
+    history: Sequence[BuildResult],
+    *,
+    resolve_base: BaseResolver | None = None,
+    context_files: Sequence[str] | None = None,
 ) -> CacheReport:
     """Explain ``result``'s cache outcome against the latest earlier build in ``history``
-    (oldest first) of the same context, Dockerfile and builder; fingerprint ``result``."""
-    current = remember(result, resolve_base=resolve_base)
+    (oldest first) of the same context, Dockerfile and builder; fingerprint ``result``.
+
+    ``context_files``: the build's context listing (``ContextListing.sent``), so the
+    files hashed are the files the engine received; listed again when not given."""
+    current = remember(result, resolve_base=resolve_base, context_files=context_files)
     earlier = previous_build(result, history)
     previous: Fingerprint | None = None
     if earlier is not None:
@@ -817,7 +584,7 @@ def _arg_changes(
     parsed: Dockerfile | None, miss: StepPrint, current: Fingerprint, previous: Fingerprint
 ) -> list[ArgChange]:
     if parsed is not None:
-        scope = _args_in_scope(parsed, miss)
+        scope = args_in_scope(parsed, miss)
     else:
         scope = dict.fromkeys({*current.build_args, *previous.build_args})
     changes: list[ArgChange] = []
@@ -829,6 +596,6 @@ def _arg_changes(
     if miss.keyword != "RUN":
         # Only RUN sees every ARG in scope (as its environment); other instructions
         # depend on an ARG only when their text uses it.
-        used = {m.group(1) or m.group(2) for m in _VARIABLE.finditer(miss.instruction)}
+        used = {m.group(1) or m.group(2) for m in VARIABLE.finditer(miss.instruction)}
         changes = [c for c in changes if c.name in used]
     return changes

@@ -13,10 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from layerlab import i18n
 from layerlab.i18n import t, tn
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 P = ParamSpec("P")
 
@@ -81,7 +84,7 @@ def _check(function: Callable[P, Verdict]) -> Callable[P, Verdict]:
     return wrapper
 
 
-def _api() -> Any:
+def _api() -> APIClient:
     from layerlab.engine import connect
 
     return connect().api
@@ -278,7 +281,7 @@ def container_answers(port: int, text: str, path: str = "/", timeout: float = 10
 def nothing_left(labels: Mapping[str, str] | None = None) -> Verdict:
     """Are all containers and images made here gone? (``labels``: those carrying these
     labels; default: everything this notebook's kernel made.)"""
-    from layerlab.docker_cli import leftovers
+    from layerlab.engine_ops import leftovers
 
     found = leftovers(labels)
     if not found:
@@ -341,7 +344,7 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
 @_check
 def in_registry(reference: str) -> Verdict:
     """Does the registry named in ``reference`` hold that image?"""
-    from layerlab.docker_cli import in_registry as registry_digest
+    from layerlab.engine_ops import in_registry as registry_digest
 
     digest = registry_digest(reference)
     if digest:
@@ -356,7 +359,7 @@ def in_registry(reference: str) -> Verdict:
 @_check
 def push_reused(summary: Any, new_layers: int = 1) -> Verdict:
     """Did the push send exactly ``new_layers`` layers, the registry holding all others?"""
-    from layerlab.docker_cli import PushSummary
+    from layerlab.engine_ops import PushSummary
 
     if not isinstance(summary, PushSummary):
         return Verdict(

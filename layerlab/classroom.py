@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_KIT, LABEL_OWNER, connect, owner
-from layerlab.errors import LayerlabError
+from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels
+from layerlab.errors import LimitReached
 from layerlab.i18n import t, tn
+from layerlab.references import split_registry
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-
-class LimitReached(LayerlabError):  # noqa: N818 - reads as a state, like EngineUnavailable
-    """A classroom limit set by the instructor refused the operation."""
+    from docker import APIClient
 
 
 # ---------------------------------------------------------------- limits
@@ -86,8 +85,7 @@ def check_run(ports: Iterable[int | None]) -> None:
 
 def running_containers(learner: str | None = None) -> int:
     """How many containers the kit runs for ``learner`` (default: this learner)."""
-    filters = {"label": [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={learner or owner()}"]}
-    return len(connect().api.containers(filters=filters))
+    return len(connect().api.containers(filters={"label": scope_labels(learner)}))
 
 
 # ---------------------------------------------------------------- cleanup
@@ -172,16 +170,6 @@ class CleanupReport:
         return f"<div>{table}{failures}<p>{html.escape(self.summary())}</p></div>"
 
 
-def _scope(learner: str | None, all_learners: bool) -> list[str]:
-    """Label filters (ANDed by the engine): the kit's things, of one learner or all of
-    them, narrowed by the instructor's extra labels (a course, a test run)."""
-    filters = [f"{LABEL_KIT}=layerlab"]
-    if not all_learners:
-        filters.append(f"{LABEL_OWNER}={learner or owner()}")
-    filters.extend(f"{key}={value}" for key, value in settings().extra_labels.items())
-    return filters
-
-
 def cleanup(
     learner: str | None = None,
     *,
@@ -197,8 +185,8 @@ def cleanup(
     """
     from docker.errors import APIError
 
-    api: Any = connect().api  # docker-py's low-level client is untyped
-    labels = _scope(learner, all_learners)
+    api = connect().api
+    labels = scope_labels(learner, all_learners=all_learners)
     who = t("classroom.everyone") if all_learners else (learner or owner())
     report = CleanupReport(who=who, dry_run=dry_run)
     cutoff = time.time() - older_than_hours * 3600 if older_than_hours is not None else None
@@ -221,7 +209,7 @@ def cleanup(
     return report
 
 
-def _remove(api: Any, item: CleanupItem, report: CleanupReport, learner: str | None) -> None:
+def _remove(api: APIClient, item: CleanupItem, report: CleanupReport, learner: str | None) -> None:
     from docker.errors import APIError, NotFound
 
     try:
@@ -274,19 +262,11 @@ def own_tags(tags: Iterable[str], learner: str | None) -> list[str]:
     from layerlab.names import namespace_for  # lazy, as names imports config
 
     prefix = namespace_for(learner) + "/"
-    mine = [tag for tag in real if _repository_path(tag).startswith(prefix)]
+    mine = [tag for tag in real if split_registry(tag)[1].startswith(prefix)]
     return mine or real
 
 
-def _repository_path(tag: str) -> str:
-    """``127.0.0.1:5000/alice/app:1`` → ``alice/app:1`` (the registry host dropped)."""
-    first, sep, rest = tag.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return rest
-    return tag
-
-
-def _remove_image(api: Any, item: CleanupItem, learner: str | None) -> None:
+def _remove_image(api: APIClient, item: CleanupItem, learner: str | None) -> None:
     """Remove an image by its tags (the last one deletes it), or by id when untagged.
 
     Never ``force``: an image another learner tagged too, or one a container still

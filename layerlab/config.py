@@ -77,6 +77,12 @@ class Layerlab(Configurable):
         200,
         help="Lines of build log kept in memory for views; the full log goes to a file.",
     ).tag(config=True)
+    history_size = Int(
+        50,
+        min=1,
+        help="Builds of this kernel the kit remembers (the cache explainer compares with "
+        "them, layerlab.layers() names their steps); older ones are forgotten.",
+    ).tag(config=True)
 
     @observe("language")
     def _language_changed(self, change: dict[str, object]) -> None:

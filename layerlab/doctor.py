@@ -15,13 +15,16 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import connect, describe_host, owner
 from layerlab.errors import LayerlabError
 from layerlab.i18n import t
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 #: Base images the labs build FROM; ``layerlab images save`` bundles these by default.
 LAB_BASE_IMAGES: Final = ("python:3.13-alpine",)
@@ -126,7 +129,7 @@ def _engine() -> tuple[Check, Any]:
 
 
 def _builders() -> Check:
-    from layerlab.builders.base import select_builder
+    from layerlab.builders import select_builder
 
     name = t("doctor.builders")
     working = ["classic"]
@@ -151,7 +154,7 @@ def _builders() -> Check:
     return Check(name, "ok", detail)
 
 
-def _base_images(api: Any, wanted: tuple[str, ...]) -> Check:
+def _base_images(api: APIClient, wanted: tuple[str, ...]) -> Check:
     from docker.errors import ImageNotFound
 
     name = t("doctor.base_images")
@@ -171,7 +174,7 @@ def _base_images(api: Any, wanted: tuple[str, ...]) -> Check:
     return Check(name, "ok", ", ".join(wanted))
 
 
-def _disk(api: Any) -> Check:
+def _disk(api: APIClient) -> Check:
     name = t("doctor.disk")
     usage = api.df()
     # the engine's own total, each layer counted once (what `docker system df` shows);

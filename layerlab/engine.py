@@ -59,6 +59,19 @@ def kit_labels(extra: dict[str, str] | None = None, *, session: bool = True) -> 
     return labels
 
 
+def scope_labels(learner: str | None = None, *, all_learners: bool = False) -> list[str]:
+    """Label filters (ANDed by the engine) naming what the kit made: for ``learner``
+    (default: this one) or for ``all_learners``, narrowed by ``Layerlab.extra_labels``
+    (a course, a test run). The one place that says what "the kit's things" are."""
+    from layerlab.config import settings  # here, not at the top: avoids an import cycle
+
+    labels = [f"{LABEL_KIT}=layerlab"]
+    if not all_learners:
+        labels.append(f"{LABEL_OWNER}={learner or owner()}")
+    labels.extend(f"{key}={value}" for key, value in settings().extra_labels.items())
+    return labels
+
+
 def describe_host() -> str:
     """Where docker.from_env() will look, in words."""
     host = os.environ.get("DOCKER_HOST")

@@ -39,3 +39,15 @@ class BuildFailed(LayerlabError):  # noqa: N818 - part of the public contract
 
 class EngineError(LayerlabError):
     """The engine refused an operation (image missing, port busy, disk full, ...)."""
+
+
+class BuildInterrupted(LayerlabError):  # noqa: N818 - mirrors KeyboardInterrupt
+    """Raised from a builder when its build was cut short (timeout)."""
+
+
+class ContextTooLarge(LayerlabError):  # noqa: N818
+    """The build context is above the configured cap."""
+
+
+class LimitReached(LayerlabError):  # noqa: N818 - reads as a state, like EngineUnavailable
+    """A classroom limit set by the instructor refused the operation."""

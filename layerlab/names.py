@@ -10,13 +10,13 @@ resolve to themselves.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from typing import Any
+import unicodedata
 
 from layerlab.engine import slug
-
-_REGISTRY_HOST = re.compile(r"^[^/]*[.:][^/]*$|^localhost$")
+from layerlab.references import split_registry
 
 
 def namespace() -> str:
@@ -51,8 +51,6 @@ def namespace_for(user: str) -> str:
         return ""
     if _PLAIN.match(user) and len(user) <= NAMESPACE_MAX:
         return user
-    import hashlib
-    import unicodedata
 
     # NFKD splits "é" into "e" + a combining accent, which the slug then drops
     ascii_form = unicodedata.normalize("NFKD", user).encode("ascii", "ignore").decode()
@@ -62,19 +60,12 @@ def namespace_for(user: str) -> str:
     return f"{readable}_{digest}"
 
 
-def _split_registry(name: str) -> tuple[str, str]:
-    first, sep, rest = name.partition("/")
-    if sep and _REGISTRY_HOST.match(first):
-        return first + "/", rest
-    return "", name
-
-
 def to_engine(name: str) -> str:
     """The engine-side name of a learner's image name (unchanged without a namespace)."""
     prefix = namespace()
     if not prefix:
         return name
-    registry, path = _split_registry(name)
+    registry, path = split_registry(name)
     if path.startswith(prefix + "/"):
         return name
     return f"{registry}{prefix}/{path}"
@@ -95,7 +86,7 @@ def to_learner(name: str, *, podman: bool = False) -> str:
     prefix = namespace()
     if not prefix:
         return name
-    registry, path = _split_registry(name)
+    registry, path = split_registry(name)
     if path.startswith(prefix + "/"):
         return registry + path[len(prefix) + 1 :]
     return name
@@ -112,7 +103,7 @@ def resolve(name: str) -> str:
     from layerlab.engine import connect
 
     try:
-        api: Any = connect().api  # docker's stubs leave inspect_image untyped
+        api = connect().api
         api.inspect_image(engine_name)
     except ImageNotFound:
         return name

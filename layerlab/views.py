@@ -22,7 +22,7 @@ from layerlab.i18n import t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
-    from layerlab.layers import LayerStack
+    from layerlab.image_layers import LayerStack
 
 STATUS_MARK = {"cached": "✓", "built": "●", "failed": "✗", "running": "…", "base": "▣"}
 
@@ -43,37 +43,6 @@ def build_text(result: BuildResult) -> str:
     if result.cache_report is not None:
         lines.append(str(result.cache_report))
     return "\n".join(lines)
-
-
-def build_html(result: BuildResult) -> str:
-    rows = []
-    colors = {
-        "cached": "#1a7f37",
-        "built": "#0969da",
-        "failed": "#cf222e",
-        "base": "#6e7781",
-        "running": "#9a6700",
-    }
-    for step in result.steps:
-        color = colors.get(step.status, "#000")
-        duration = i18n.seconds(step.duration_s) if step.duration_s is not None else ""
-        rows.append(
-            f"<tr><td>{step.number}</td><td style='color:{color};font-weight:600'>"
-            f"{html.escape(t(f'status.{step.status}'))}</td><td>{duration}</td>"
-            f"<td><code>{html.escape(step.instruction)}</code></td></tr>"
-        )
-    report = ""
-    if result.cache_report is not None:
-        report = f"<p>{html.escape(str(result.cache_report))}</p>"
-    head = "".join(
-        f"<th>{html.escape(t(key))}</th>"
-        for key in ("view.col_state", "view.col_time", "view.col_instruction")
-    )
-    return (
-        f"<div class='layerlab-build'><table><thead><tr><th>#</th>{head}"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<p><b>{html.escape(result.summary())}</b></p>{report}</div>"
-    )
 
 
 class TextProgress:
@@ -105,7 +74,7 @@ class TextProgress:
             self.stream.flush()
             self._last_flush = now
 
-    def __call__(self, event: BuildEvent, result: BuildResult) -> None:  # noqa: C901
+    def __call__(self, event: BuildEvent, result: BuildResult) -> None:
         if type(event) is StepOutput:
             # the event a chatty RUN sends 100,000 times: the cheapest path first
             if not self.quiet:
@@ -130,11 +99,6 @@ class TextProgress:
                         instruction=instruction,
                     )
                 )
-            case StepOutput(number, line):
-                shown = self._shown.get(number, 0)
-                if shown < self.max_step_lines:
-                    self._print(f"    {line}")
-                self._shown[number] = shown + 1
             case StepFailed(number=number) | StepFinished(number=number):
                 self._more(number)
                 step = next((s for s in reversed(result.steps) if s.number == number), None)
@@ -179,32 +143,6 @@ def layers_text(stack: LayerStack) -> str:
     if stack.base_image:
         lines.append(tn("layers.base_image", len(stack.base_layers), image=stack.base_image))
     return "\n".join(lines)
-
-
-def layers_html(stack: LayerStack) -> str:
-    rows = []
-    for layer in stack.layers:
-        ident = (
-            layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "&lt;missing&gt;"
-        )
-        style = "color:#6e7781" if layer.from_base else ""
-        rows.append(
-            f"<tr style='{style}'><td><code>{ident}</code></td>"
-            f"<td>{human_size(layer.size_bytes)}</td>"
-            f"<td>{html.escape(t('layers.base_word')) if layer.from_base else ''}</td>"
-            f"<td><code>{html.escape(layer.created_by[:120])}</code></td></tr>"
-        )
-    title = html.escape(
-        tn("stack.title", len(stack.layers), image=stack.image, size=human_size(stack.total_bytes))
-    )
-    head = "".join(
-        f"<th>{html.escape(t(key)) if key else ''}</th>"
-        for key in ("table.layer", "table.size", "", "layers.header")
-    )
-    return (
-        f"<div class='layerlab-layers'><b>{title}</b><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
 
 
 def table_text(headers: list[str], rows: list[list[str]]) -> str:

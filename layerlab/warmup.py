@@ -33,7 +33,7 @@ def warm_up() -> None:
 
         connect()
     with contextlib.suppress(Exception):
-        from layerlab.builders.base import select_builder
+        from layerlab.builders import select_builder
         from layerlab.config import settings
 
         if settings().builder != "classic":

@@ -1,4 +1,5 @@
-"""The builder interface and the one function that runs any builder."""
+"""The builder interface: a request in, a stream of build events out; and the error a
+failed build raises."""
 
 from __future__ import annotations
 
@@ -7,21 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from layerlab.build import (
-    BuildError,
-    BuildEvent,
-    BuildListener,
-    BuildRecorder,
-    BuildResult,
-    BuildStatus,
-    ImageBuilt,
-    StepFailed,
-)
-from layerlab.errors import BuildFailed, LayerlabError
+from layerlab.build import BuildError, BuildEvent, BuildResult, ImageBuilt, StepFailed
+from layerlab.errors import BuildFailed, BuildInterrupted
 from layerlab.i18n import t
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Iterator
+
+    from layerlab.context import ContextListing
 
 
 @dataclass(frozen=True)
@@ -40,6 +34,8 @@ class BuildRequest:
     #: classic builder only: memory (bytes) and CPU limits of build containers
     memory_bytes: int | None = None
     cpu_quota: int | None = None
+    #: the context as listed once for this build (the classic builder tars exactly it)
+    listing: ContextListing | None = field(default=None, compare=False, repr=False)
 
     @property
     def dockerfile_path(self) -> Path:
@@ -57,10 +53,6 @@ class Builder(Protocol):
     name: ClassVar[str]
 
     def events(self, request: BuildRequest) -> Iterator[BuildEvent]: ...
-
-
-class BuildInterrupted(LayerlabError):  # noqa: N818 - mirrors KeyboardInterrupt
-    """Raised from a builder when its build was cut short (timeout)."""
 
 
 _MISSING_BASE = re.compile(
@@ -110,58 +102,19 @@ def explain_failure(result: BuildResult) -> str:
     return "\n".join(lines)
 
 
-def run_build(
-    builder: Builder,
-    request: BuildRequest,
-    listeners: Iterable[BuildListener] = (),
-    prepare: Callable[[BuildResult], None] | None = None,
-) -> BuildResult:
-    """Run ``builder`` on ``request``, feeding every event to ``listeners``.
-
-    Returns the result of a successful build; raises ``BuildFailed`` (holding the partial
-    result) when the engine reports an error or the build is interrupted.
-    """
-    result = BuildResult(
-        builder=builder.name,
-        tags=list(request.tags),
-        context=str(request.context),
-        dockerfile=str(request.dockerfile_path),
-        build_args=dict(request.build_args),
-        no_cache=request.no_cache,
-    )
-    if prepare is not None:
-        prepare(result)  # e.g. the names the learner typed, before any view sees the result
-    recorder = BuildRecorder(result, listeners)
-    status: BuildStatus = "failed"
-    stream = builder.events(request)
-    try:
-        for event in stream:
-            recorder.handle(event)
-        failed = result.error is not None or result.image_id is None
-        status = "failed" if failed else "succeeded"
-    except (KeyboardInterrupt, BuildInterrupted) as exc:
-        status = "interrupted"
-        if isinstance(exc, BuildInterrupted):
-            result.error = str(exc)
-    finally:
-        close = getattr(stream, "close", None)
-        if callable(close):
-            close()  # stops the build on the engine side (see each builder)
-    recorder.finish(status)
-    if status == "interrupted":
+def build_failure(result: BuildResult) -> BuildFailed:
+    """The error to raise for a settled build that did not succeed."""
+    if result.status == "interrupted":
         running = next((s for s in reversed(result.steps)), None)
         message = t("build.interrupted", number=running.number if running else 0)
         if result.error:
             message = f"{result.error}\n{message}"
-        raise BuildFailed(message, result)
-    if status == "failed":
-        if result.error is None:
-            result.error = "the engine ended the build without an image id"
-        raise BuildFailed(explain_failure(result), result)
-    return result
+        return BuildFailed(message, result)
+    if result.error is None:
+        result.error = "the engine ended the build without an image id"
+    return BuildFailed(explain_failure(result), result)
 
 
-# Events a builder can use to report a failing step / whole-build error.
 __all__ = [
     "BuildError",
     "BuildInterrupted",
@@ -169,29 +122,6 @@ __all__ = [
     "Builder",
     "ImageBuilt",
     "StepFailed",
+    "build_failure",
     "explain_failure",
-    "run_build",
-    "select_builder",
 ]
-
-
-def select_builder(name: str) -> Builder:
-    """The builder called ``name``: ``classic``, ``buildkit``, or ``auto`` (BuildKit when a
-    docker CLI that can run it is found, else classic)."""
-    from layerlab.builders.buildkit import (  # lazy: probing the CLI costs time
-        BuildKitBuilder,
-        find_buildkit_cli,
-        no_buildkit_message,
-    )
-    from layerlab.builders.classic import ClassicBuilder  # lazy: imports the docker SDK
-
-    if name == "classic":
-        return ClassicBuilder()
-    if name not in ("buildkit", "auto"):
-        raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")
-    cli = find_buildkit_cli()
-    if cli is not None:
-        return BuildKitBuilder(cli)
-    if name == "buildkit":
-        raise LayerlabError(no_buildkit_message())
-    return ClassicBuilder()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
+import secrets
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
+from layerlab import references
 from layerlab.build import (
     BuildError,
     BuildEvent,
@@ -26,6 +27,7 @@ from layerlab.build import (
     StepStarted,
 )
 from layerlab.builders.base import BuildInterrupted, BuildRequest
+from layerlab.context import list_context
 from layerlab.engine import connect
 from layerlab.i18n import t
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     import requests
+    from docker import APIClient
 
 _STEP = re.compile(r"^(?:Step|STEP) (\d+)/(\d+) ?: (.*)$")  # Docker | Podman (buildah)
 _ARROW = re.compile(r"^ ?-{2,3}> (.*)$")
@@ -155,7 +158,7 @@ def parse_stream(messages: Iterable[dict[str, Any]]) -> list[BuildEvent]:
 _ORPHANS: dict[str, set[str]] = {}
 
 
-def _remove_orphans(api: Any, host: str) -> None:
+def _remove_orphans(api: APIClient, host: str) -> None:
     from docker.errors import APIError, NotFound
 
     for container_id in list(_ORPHANS.get(host, ())):
@@ -166,6 +169,24 @@ def _remove_orphans(api: Any, host: str) -> None:
         except APIError:
             continue
         _ORPHANS[host].discard(container_id)
+
+
+def _context_archive(request: BuildRequest) -> tuple[IO[bytes], str]:
+    """The tar of the context the build sends, and the Dockerfile's name inside it.
+
+    Made from the build's one listing of the context (``request.listing``), with
+    docker-py's own ``create_archive``: the same files ``api.build(path=…)`` would send,
+    without walking the folder a second time.
+    """
+    listing = request.listing or list_context(request.context, request.dockerfile)
+    path = request.dockerfile_path
+    try:
+        path.resolve().relative_to(request.context.resolve())
+    except ValueError:
+        # outside the context: added to the tar under a random name, as docker-py does
+        name = f".dockerfile.{secrets.token_hex(20)}"
+        return listing.tar((name, path.read_text(encoding="utf-8"))), name
+    return listing.tar(), listing.dockerfile
 
 
 class ClassicBuilder:
@@ -191,11 +212,12 @@ class ClassicBuilder:
         def stop_on_timeout() -> None:
             timed_out.set()
             for response in responses:
-                # close() alone does not wake a read blocked on a silent RUN: shut the
-                # socket down so the reader returns and the engine sees the client go
-                raw: Any = response.raw  # urllib3 internals: untyped on purpose
-                with contextlib.suppress(AttributeError, OSError):
-                    raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # noqa: SLF001
+                # close() alone does not wake a read blocked on a silent RUN (another
+                # thread owns the socket): urllib3's HTTPResponse.shutdown() (public since
+                # 2.3) shuts the socket down for reading, so the reader returns; close()
+                # then drops the connection and the engine sees the client go
+                with contextlib.suppress(ValueError, RuntimeError, OSError):
+                    response.raw.shutdown()
                 response.close()
 
         timer = None
@@ -215,12 +237,15 @@ class ClassicBuilder:
         hooks.append(keep_response)
         finished = False
         image_id: str | None = None
+        context: IO[bytes] | None = None
         try:
             if timer:
                 timer.start()
+            context, dockerfile = _context_archive(request)
             stream = api.build(
-                path=str(request.context),
-                dockerfile=request.dockerfile,
+                fileobj=context,
+                custom_context=True,
+                dockerfile=dockerfile,
                 tag=request.tags[0] if request.tags else None,
                 nocache=request.no_cache,
                 pull=request.pull,
@@ -260,6 +285,8 @@ class ClassicBuilder:
                 api.hooks["response"].remove(keep_response)
             for response in responses:
                 response.close()  # the daemon cancels a build whose client went away
+            if context is not None:
+                context.close()  # a temporary file: removed on close
             if not finished and parser.container_id:
                 # belt and braces: the build container of an interrupted RUN must not linger
                 try:
@@ -273,8 +300,6 @@ class ClassicBuilder:
         if finished and image_id:
             # docker-py sends one tag; the CLI accepts several -t, so we add the others.
             for extra in request.tags[1:]:
-                repository, _, tag = (
-                    extra.rpartition(":") if ":" in extra.split("/")[-1] else (extra, "", "latest")
-                )
+                repository, tag = references.split(extra)
                 api.tag(image_id, repository, tag)
                 yield LogLine(f"Successfully tagged {extra}")

@@ -1,7 +1,7 @@
 """``%docker …``: the docker CLI's everyday commands, spelled the same, run by the kit.
 
 The kernel needs no ``docker`` binary: each command is parsed here and handed to
-``layerlab.docker_cli``. A typo gives one usage line (``UsageError``), an engine refusal
+``layerlab.engine_ops``. A typo gives one usage line (``UsageError``), an engine refusal
 one ``LayerlabError`` line: never a traceback.
 """
 
@@ -315,14 +315,14 @@ class DockerMagics(Magics):
 
 
 def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per docker command
-    """Call ``layerlab.docker_cli`` for a parsed line; return what the cell should show."""
-    from layerlab import docker_cli
+    """Call ``layerlab.engine_ops`` for a parsed line; return what the cell should show."""
+    from layerlab import engine_ops, references
 
     match args.command:
         case "run":
-            from layerlab.docker_cli import parse_env
+            from layerlab.engine_ops import parse_env
 
-            started = docker_cli.run(
+            started = engine_ops.run(
                 args.image,
                 args.cmd or None,
                 name=args.name,
@@ -340,38 +340,38 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 print(started, file=sys.stderr)
             return None
         case "ps":
-            return docker_cli.ps(all_containers=args.all, mine=args.mine)
+            return engine_ops.ps(all_containers=args.all, mine=args.mine)
         case "logs":
-            print(docker_cli.logs(args.name, tail=args.tail), end="")
+            print(engine_ops.logs(args.name, tail=args.tail), end="")
             return None
         case "stop":
-            for name in docker_cli.stop(args.names, timeout=args.time):
+            for name in engine_ops.stop(args.names, timeout=args.time):
                 print(name)
             return None
         case "rm":
-            for name in docker_cli.rm(args.names, force=args.force):
+            for name in engine_ops.rm(args.names, force=args.force):
                 print(name)
             return None
         case "tag":
-            target = docker_cli.tag(args.source, args.target)
+            target = engine_ops.tag(args.source, args.target)
             print(t("docker.tagged", source=args.source, target=target))
             return None
         case "push":
-            repository, _ = docker_cli.split_reference(args.name)
+            repository, _ = references.split(args.name)
             print(t("docker.push_refers", repository=repository))
-            return docker_cli.push(
+            return engine_ops.push(
                 args.name, on_layer=lambda layer, status: print(f"{layer}: {status}")
             )
         case "pull":
-            digest = docker_cli.pull(args.name)
+            digest = engine_ops.pull(args.name)
             print(t("docker.pull_summary", reference=args.name, digest=digest or "-"))
             return None
         case "images":
-            from layerlab import api
+            from layerlab import engine_ops
 
-            return api.images(args.reference, all_images=args.all, mine=args.mine)
+            return engine_ops.images(args.reference, all_images=args.all, mine=args.mine)
         case "history":
-            from layerlab.layers import layers
+            from layerlab import layers
             from layerlab.magics.images import _layer_view
 
             stacks = [layers(args.image)]
@@ -379,14 +379,14 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 stacks.append(layers(args.other))
             return _layer_view(*stacks)
         case "rmi":
-            for line in docker_cli.rmi(args.names, force=args.force):
+            for line in engine_ops.rmi(args.names, force=args.force):
                 print(line)
             return None
         case "image-prune" | "container-prune" | "system-prune":
             if args.command != "image-prune":
-                print(docker_cli.container_prune())
+                print(engine_ops.container_prune())
             if args.command != "container-prune":
-                print(docker_cli.image_prune(all_images=args.all))
+                print(engine_ops.image_prune(all_images=args.all))
             print(t("docker.prune_scope"))
             return None
     raise UsageError(t("docker.usage_none", commands=", ".join(COMMANDS)))

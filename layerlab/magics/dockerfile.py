@@ -9,7 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from layerlab import dockerfile as model
 from layerlab.config import settings
-from layerlab.i18n import t
+from layerlab.i18n import t, tn
 
 
 @magics_class
@@ -33,6 +33,10 @@ class DockerfileMagics(Magics):
         outcome = model.write(
             args.path, cell, allow_outside=settings().allow_write_outside, append=args.append
         )
-        print(outcome.message(args.path))
+        if args.append and outcome.existed:  # like %%writefile -a: say it appended
+            count = len(outcome.dockerfile.instructions)
+            print(tn("df.appending", count, path=args.path))
+        else:
+            print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
             print(t("df.warning", message=warning), file=sys.stderr)

@@ -20,10 +20,10 @@ class ImageMagics(Magics):
     @line_magic
     def docker_images(self, line: str) -> Table:
         """List the engine's images, like ``docker image ls``."""
-        from layerlab import api
+        from layerlab import engine_ops
 
         args = parse_argstring(self.docker_images, line)
-        return api.images(args.reference, all_images=args.all, mine=args.mine)
+        return engine_ops.images(args.reference, all_images=args.all, mine=args.mine)
 
     @magic_arguments()
     @argument("image", help="Image name or id.")
@@ -32,7 +32,7 @@ class ImageMagics(Magics):
     @line_magic
     def docker_history(self, line: str) -> Any:
         """Show an image's layers, newest on top, like ``docker history``."""
-        from layerlab.layers import layers
+        from layerlab import layers
 
         args = parse_argstring(self.docker_history, line)
         stack = layers(args.image, base=args.base)

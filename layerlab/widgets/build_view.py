@@ -259,7 +259,6 @@ class BuildView(widgets.VBox):
         before it starts leaves only its one-line error, not an empty view)."""
         if self.result is None:
             self._display_pending = True
-            self._watch_cell_end()
             return
         self._show()
 
@@ -276,26 +275,6 @@ class BuildView(widgets.VBox):
         # them again now that the build is over so saved notebooks show the real rows.
         if self._handle is not None:
             self._handle.update(self)
-
-    def _watch_cell_end(self) -> None:
-        """Render once more when the cell ends: the cache report is attached to the
-        result after the build's last event."""
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is None:
-            return
-
-        def at_cell_end(*_: Any) -> None:
-            shell.events.unregister("post_run_cell", at_cell_end)
-            if self.result is None or self.result.status == "running":
-                return
-            before = self.report.value
-            self._render()
-            if self.report.value != before:
-                self._refresh_display()
-
-        shell.events.register("post_run_cell", at_cell_end)
 
     # ---- representations for frontends without widgets
     def __repr__(self) -> str:

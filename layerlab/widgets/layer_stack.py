@@ -18,11 +18,11 @@ import ipywidgets as widgets
 
 from layerlab.context import human_size
 from layerlab.i18n import t, tn
-from layerlab.layers import shared_layers
+from layerlab.image_layers import shared_layers
 from layerlab.views import layers_text
 
 if TYPE_CHECKING:
-    from layerlab.layers import Layer, LayerStack
+    from layerlab.image_layers import Layer, LayerStack
 
 Scale = Literal["log", "linear"]
 

@@ -47,7 +47,7 @@ def test_ctrl_c_stops_the_build_on_the_engine_and_the_next_cell_runs(
     tag_for: Any,
     builder: str,
 ) -> None:
-    from layerlab import api
+    from layerlab import api, session
     from layerlab.build import StepOutput
     from layerlab.errors import BuildFailed
 
@@ -77,7 +77,7 @@ def test_ctrl_c_stops_the_build_on_the_engine_and_the_next_cell_runs(
     )
     result = caught.value.result
     assert result.status == "interrupted"
-    assert api.HISTORY[-1] is result
+    assert session.current().history[-1] is result
     assert result.builder == builder
     assert result.steps[-1].instruction.startswith("RUN echo")
     assert not wait_processes_gone(marker, within_s=10), "the RUN still runs on the engine"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, check, docker_cli, i18n
+from layerlab import api, check, engine_ops, i18n
 from layerlab.build import BuildResult
 from layerlab.config import settings
 from tests.conftest import APP_PY, BASE_IMAGE, SEED_DOCKERFILE, TEST_LABEL, TEST_RUN, unique_tag
@@ -118,7 +118,7 @@ def test_steps_cached(
 
 def test_container_running_and_answers(image: str, capsys: pytest.CaptureFixture[str]) -> None:
     name = unique_tag("answers")
-    started = docker_cli.run(image, name=name, publish=["5000"])
+    started = engine_ops.run(image, name=name, publish=["5000"])
     try:
         port = started.host_port(5000)
         assert port is not None
@@ -129,33 +129,33 @@ def test_container_running_and_answers(image: str, capsys: pytest.CaptureFixture
         assert "does not contain 'goodbye'" in _said(capsys)
         assert not check.container_answers(port, "hello", path="/missing")
         assert "HTTP error 404" in _said(capsys)
-        docker_cli.stop(name, timeout=0)
+        engine_ops.stop(name, timeout=0)
         assert not check.container_running(name)
         assert "exited" in _said(capsys)
         assert not check.container_answers(port, "hello", timeout=0.5)
         assert "nothing answers" in _said(capsys)
     finally:
-        docker_cli.rm(name, force=True)
+        engine_ops.rm(name, force=True)
     assert not check.container_running(name)
     assert "no container called" in _said(capsys)
 
 
 def test_push_reused_and_in_registry(image: str, capsys: pytest.CaptureFixture[str]) -> None:
     repository = f"{settings().registry}/{unique_tag('check-push')}"
-    docker_cli.tag(image, repository)
+    engine_ops.tag(image, repository)
     try:
         assert not check.in_registry(repository)
-        first = docker_cli.push(repository)
+        first = engine_ops.push(repository)
         assert check.in_registry(repository)
-        again = docker_cli.push(repository)
+        again = engine_ops.push(repository)
         assert check.push_reused(again, new_layers=0)
         assert not check.push_reused(first, new_layers=0)
         assert "expected 0 sent" in _said(capsys)
         assert not check.push_reused(None)
         assert "push summary" in _said(capsys)
     finally:
-        docker_cli.registry_delete(repository)
-        docker_cli.rmi(repository)
+        engine_ops.registry_delete(repository)
+        engine_ops.rmi(repository)
 
 
 def test_layers_shared(image: str, docker_client: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,10 +168,10 @@ def test_layers_shared(image: str, docker_client: Any, capsys: pytest.CaptureFix
 
 def test_nothing_left(image: str, capsys: pytest.CaptureFixture[str]) -> None:
     lab = {"org.layerlab.lab": unique_tag("left")}
-    docker_cli.run(image, ["true"], detach=False, labels=lab)
+    engine_ops.run(image, ["true"], detach=False, labels=lab)
     assert not check.nothing_left(lab)
     assert "still there: containers" in _said(capsys)
-    docker_cli.remove_leftovers(lab)
+    engine_ops.remove_leftovers(lab)
     assert check.nothing_left(lab)
 
 

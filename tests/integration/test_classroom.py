@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, bundles, classroom
+from layerlab import api, bundles, classroom, engine_ops
 from layerlab.config import settings
 from layerlab.doctor import diagnose
 from layerlab.engine import LABEL_OWNER, kit_labels
-from layerlab.errors import BuildFailed
+from layerlab.errors import BuildFailed, LimitReached
 from tests.conftest import BASE_IMAGE, TEST_LABEL, TEST_RUN, unique_tag
 
 pytestmark = pytest.mark.integration
@@ -66,10 +66,10 @@ def test_cleanup_for_one_learner_leaves_another_intact(
 
     # bob sees his own image under the short name, and not alice's
     monkeypatch.setenv("JUPYTERHUB_USER", bob)
-    bob_rows = api.images(tag).records
+    bob_rows = engine_ops.images(tag).records
     assert [row["id"] for row in bob_rows] == [bob_build.image_id]
-    assert {row["repository"] for row in api.images().records} >= {tag}
-    assert all(row["labels"].get(LABEL_OWNER) in (None, bob) for row in api.images().records)
+    assert {row["repository"] for row in engine_ops.images().records} >= {tag}
+    assert all(row["labels"].get(LABEL_OWNER) in (None, bob) for row in engine_ops.images().records)
 
     # alice's dry run lists only her things, and removes nothing
     monkeypatch.setenv("JUPYTERHUB_USER", alice)
@@ -180,9 +180,9 @@ def test_max_containers_counts_the_learners_running_containers(
     try:
         assert classroom.running_containers() == 1
         assert classroom.running_containers(f"dave-{TEST_RUN}") == 0
-        with pytest.raises(classroom.LimitReached, match="most this class allows is 1"):
+        with pytest.raises(LimitReached, match="most this class allows is 1"):
             classroom.check_run([5002])
     finally:
         container.remove(force=True)
-    with pytest.raises(classroom.LimitReached, match="port 8080 is outside"):
+    with pytest.raises(LimitReached, match="port 8080 is outside"):
         classroom.check_run_allowed([8080], classroom.running_containers())

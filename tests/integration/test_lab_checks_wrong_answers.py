@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, check, docker_cli
+from layerlab import api, check, engine_ops
 from layerlab.build import BuildResult
 from layerlab.check import Verdict
 from tests.conftest import BASE_IMAGE, TEST_RUN, unique_tag
@@ -225,7 +225,7 @@ def test_lab05_single_stage_is_refused_and_two_stages_accepted(
     assert_says_well_done(verdict, capsys)
     # The classic builder keeps the compile stage as an untagged image without the test
     # label; it hangs below lab05-one-stage, so removing that image takes it along.
-    docker_cli.rmi(unique_tag("lab05-one-stage"))
+    engine_ops.rmi(unique_tag("lab05-one-stage"))
 
 
 # ---------------------------------------------------------------- clean-up checks

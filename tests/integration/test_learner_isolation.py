@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from layerlab import docker_cli
+from layerlab import engine_ops
 from layerlab.doctor import diagnose
 from layerlab.errors import LayerlabError
 from layerlab.names import namespace_for
@@ -48,15 +48,15 @@ def test_a_learner_cannot_remove_or_push_another_learners_image(
         assert engine.images.get(f"{bobs}:latest").id == bob_image
 
     # her own image, under the same short name, goes as usual
-    lines = docker_cli.rmi("nsprobe")
+    lines = engine_ops.rmi("nsprobe")
     assert f"Untagged: {ALICE}/nsprobe:latest" in lines
     assert not engine.images.list(name=f"{ALICE}/nsprobe")
     assert alice_image != bob_image
     assert engine.images.get(f"{bobs}:latest").id == bob_image
 
     # a name alice gives to bob's image is hers: removing it only removes her name
-    docker_cli.tag(bobs, "copy-of-bob")
-    assert docker_cli.rmi("copy-of-bob") == [f"Untagged: {ALICE}/copy-of-bob:latest"]
+    engine_ops.tag(bobs, "copy-of-bob")
+    assert engine_ops.rmi("copy-of-bob") == [f"Untagged: {ALICE}/copy-of-bob:latest"]
     assert engine.images.get(f"{bobs}:latest").id == bob_image
 
 
@@ -64,7 +64,7 @@ def test_a_learner_cannot_stop_or_remove_another_learners_container(
     engine: Any, ip: Any, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _build_as(ip, monkeypatch, workdir, BOB)
-    bobs_run = docker_cli.run("nsprobe", name=f"web-{BOB}")
+    bobs_run = engine_ops.run("nsprobe", name=f"web-{BOB}")
     monkeypatch.setenv("JUPYTERHUB_USER", ALICE)
     for line in (f"stop web-{BOB}", f"rm -f web-{BOB}"):
         with pytest.raises(LayerlabError, match=f"belongs to {BOB}, another learner"):
@@ -72,7 +72,7 @@ def test_a_learner_cannot_stop_or_remove_another_learners_container(
     assert engine.containers.get(bobs_run.id).status == "running"
 
     monkeypatch.setenv("JUPYTERHUB_USER", BOB)  # bob himself may
-    assert docker_cli.rm(f"web-{BOB}", force=True) == [f"web-{BOB}"]
+    assert engine_ops.rm(f"web-{BOB}", force=True) == [f"web-{BOB}"]
 
 
 _UNITS = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}

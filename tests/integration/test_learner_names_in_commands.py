@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from layerlab import docker_cli
-from layerlab.classroom import LimitReached
+from layerlab import engine_ops
+from layerlab.errors import LimitReached
 from tests.conftest import TEST_RUN
 
 pytestmark = pytest.mark.integration
@@ -38,14 +38,14 @@ def test_short_names_reach_the_learners_own_image(
     listed = {f"{row[0]}:{row[1]}" for row in ip.run_line_magic("docker_images", "").rows}
     assert f"{short}:latest" in listed
 
-    output = docker_cli.run(short, detach=False, remove=True)
+    output = engine_ops.run(short, detach=False, remove=True)
     assert (output.output or "").strip() == "42"
 
-    tagged = docker_cli.tag(short, f"{short}:v2")
+    tagged = engine_ops.tag(short, f"{short}:v2")
     assert tagged == f"{short}:v2"
     assert engine.images.get(f"{learner}/{short}:v2").id == result.image_id
 
-    lines = docker_cli.rmi([f"{short}:v2", short])
+    lines = engine_ops.rmi([f"{short}:v2", short])
     assert any("Untagged" in line for line in lines)
     assert not engine.images.list(name=f"{learner}/{short}")
 
@@ -53,7 +53,7 @@ def test_short_names_reach_the_learners_own_image(
 def test_port_and_container_limits_apply_to_docker_run(engine: Any, ip: Any, learner: str) -> None:
     ip.run_line_magic("config", "Layerlab.allowed_ports = '5000-5099'")
     with pytest.raises(LimitReached) as caught:
-        docker_cli.run("python:3.13-alpine", ["sleep", "30"], publish=["6001:5000"])
+        engine_ops.run("python:3.13-alpine", ["sleep", "30"], publish=["6001:5000"])
     assert len(caught.value._render_traceback_()) == 1
     assert "6001" in str(caught.value)
     assert not engine.containers.list(all=True, filters={"label": f"org.layerlab.owner={learner}"})

@@ -93,7 +93,7 @@ def course(tmp_path: Path, docker_client: Any) -> Any:
         ROOT,
     )
     yield course
-    from layerlab.docker_cli import remove_leftovers
+    from layerlab.engine_ops import remove_leftovers
 
     remove_leftovers(LAB_LABEL)
 

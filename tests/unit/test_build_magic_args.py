@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from layerlab import api
+from layerlab import api, references
 from layerlab.errors import LayerlabError
 
 
@@ -79,9 +79,9 @@ def test_bad_build_arg_is_one_clear_line(
 
 
 def test_tags_are_normalized_like_the_engine_stores_them() -> None:
-    assert api.normalize_tag("python-hello-world") == "python-hello-world:latest"
-    assert api.normalize_tag("127.0.0.1:5000/hello") == "127.0.0.1:5000/hello:latest"
-    assert api.normalize_tag("hello:1.0") == "hello:1.0"
+    assert references.with_default_tag("python-hello-world") == "python-hello-world:latest"
+    assert references.with_default_tag("127.0.0.1:5000/hello") == "127.0.0.1:5000/hello:latest"
+    assert references.with_default_tag("hello:1.0") == "hello:1.0"
 
 
 def test_secret_looking_build_args_are_flagged() -> None:

@@ -56,7 +56,7 @@ def events_of(name: str) -> list[BuildEvent]:
 
 
 def replay(name: str, image_id: str | None = None) -> BuildResult:
-    """Recorded stream → parser → recorder, as run_build does (the iidfile gives the id)."""
+    """Recorded stream → parser → recorder, as api.build does (the iidfile gives the id)."""
     result = BuildResult(
         builder="buildkit", tags=["t:latest"], context=".", dockerfile="Dockerfile"
     )
@@ -459,7 +459,7 @@ def test_no_usable_cli_gives_one_line_saying_what_was_found_and_what_to_install(
         assert "docker-buildx" in message
         assert "--builder classic" in message
 
-        from layerlab.builders.base import select_builder
+        from layerlab.builders import select_builder
         from layerlab.errors import LayerlabError
 
         with pytest.raises(LayerlabError, match="no docker CLI here can build with BuildKit"):

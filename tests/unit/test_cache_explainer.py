@@ -13,14 +13,13 @@ from layerlab.build import BuildResult, BuildStep
 from layerlab.cache import (
     ArgChange,
     CacheReport,
-    copy_sources,
     explain,
     fingerprint_of,
-    matching_files,
     remember,
-    sent_files,
 )
+from layerlab.context import matching_files, sent_files
 from layerlab.dockerfile import parse
+from layerlab.instructions import copy_sources
 
 BASE = "python:3.13-alpine"
 APP_DOCKERFILE = f"""FROM {BASE}

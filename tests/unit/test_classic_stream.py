@@ -32,7 +32,7 @@ def recorded(name: str) -> list[dict[str, Any]]:
 
 
 def replay(name: str) -> BuildResult:
-    """Feed a recorded stream through the parser and recorder, as run_build does."""
+    """Feed a recorded stream through the parser and recorder, as api.build does."""
     result = BuildResult(builder="classic", tags=["t:latest"], context=".", dockerfile="Dockerfile")
     recorder = BuildRecorder(result)
     parser = ClassicStreamParser(hidden_steps=1)  # the recordings carry one build label

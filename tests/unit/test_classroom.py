@@ -13,14 +13,13 @@ from layerlab import cli, i18n
 from layerlab.classroom import (
     CleanupItem,
     CleanupReport,
-    LimitReached,
     allowed_port_ranges,
     check_run_allowed,
     own_tags,
 )
 from layerlab.config import Layerlab, settings
 from layerlab.doctor import Check, DoctorReport, diagnose, registry_url
-from layerlab.errors import LayerlabError
+from layerlab.errors import LayerlabError, LimitReached
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

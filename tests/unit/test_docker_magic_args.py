@@ -7,12 +7,11 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from layerlab import i18n
-from layerlab.docker_cli import (
+from layerlab import i18n, references
+from layerlab.engine_ops import (
     PortSpec,
     parse_env,
     parse_publish,
-    split_reference,
     summarize_push,
 )
 from layerlab.errors import LayerlabError
@@ -178,7 +177,7 @@ def test_env_pairs() -> None:
 def test_split_reference_knows_registry_ports_from_tags(
     reference: str, expected: tuple[str, str]
 ) -> None:
-    assert split_reference(reference) == expected
+    assert references.split(reference) == expected
 
 
 #: What the engine streams for a push where the registry had 3 layers of 5 (recorded

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def test_layers_is_callable_after_the_module_was_imported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    module = importlib.import_module("layerlab.layers")
+    module = importlib.import_module("layerlab.image_layers")
     calls: list[str] = []
     sentinel: Any = object()
 
@@ -33,7 +33,7 @@ def test_layers_is_callable_after_the_module_was_imported(
 
 
 def test_clean_created_by_strips_the_shell_and_nop() -> None:
-    from layerlab.layers import clean_created_by
+    from layerlab.image_layers import clean_created_by
 
     nop = '/bin/sh -c #(nop)  CMD ["python" "app.py"]'
     assert clean_created_by(nop) == 'CMD ["python" "app.py"]'

@@ -24,7 +24,7 @@ from layerlab.build import (
     StepOutput,
     StepStarted,
 )
-from layerlab.layers import Layer, LayerStack
+from layerlab.image_layers import Layer, LayerStack
 from layerlab.views import step_line
 from layerlab.widgets.build_view import BuildView
 from layerlab.widgets.layer_stack import LayerStackView, bar_percent, shared_entries
@@ -222,22 +222,31 @@ def test_cache_report_shows_under_the_summary() -> None:
     assert "<b>app.py</b> changed" in view._repr_html_()
 
 
-def test_report_attached_after_the_build_shows_when_the_cell_ends(
+def test_report_attached_before_build_done_shows_without_a_cell_end_hook(
     ip_empty: Any, monkeypatch: pytest.MonkeyPatch, sent: list[Any]
 ) -> None:
-    # layerlab.api sets result.cache_report after the build's last event
+    # layerlab.api settles the build, attaches result.cache_report, then announces
+    # BuildDone: the view has the report at its last event, no post_run_cell hook needed
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda *objs, **_kw: shown.append(objs))
+    callbacks = len(ip_empty.events.callbacks["post_run_cell"])
     view = BuildView()
     view.display()
-    result = seed_rebuild(view)
+    result = new_result()
+    recorder = BuildRecorder(result, [view])
+    recorder.handle(StepStarted(1, 2, "FROM python:3.13-alpine", is_base=True))
+    recorder.handle(StepStarted(2, 2, "COPY app.py /app.py"))
+    recorder.handle(StepFinished(2, "sha256:c"))
+    recorder.handle(ImageBuilt("sha256:" + "c" * 64))
+    recorder.settle("succeeded")
     assert view.report.value == ""
     report_holder: Any = result  # any object with __str__ will do
     report_holder.cache_report = "COPY app.py missed the cache: app.py changed."
-    ip_empty.events.trigger("post_run_cell", None)
+    recorder.announce()
 
     assert "app.py changed" in view.report.value
     assert shown[0] == (view,)
+    assert len(ip_empty.events.callbacks["post_run_cell"]) == callbacks
 
 
 def test_quiet_view_shows_only_the_summary(sent: list[Any]) -> None:

@@ -1,4 +1,4 @@
-"""``layerlab.docker_cli`` and ``%docker`` against the real engine and local registry."""
+"""``layerlab.engine_ops`` and ``%docker`` against the real engine and local registry."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, docker_cli
+from layerlab import api, engine_ops
 from layerlab.config import settings
 from layerlab.engine import LABEL_SESSION, SESSION_ID
 from layerlab.errors import EngineError, LayerlabError
@@ -47,16 +47,16 @@ def web_image(tmp_path_factory: pytest.TempPathFactory, docker_client: Any) -> s
 
 
 @pytest.fixture
-def started(engine: Any, web_image: str) -> Iterator[docker_cli.ContainerRun]:
+def started(engine: Any, web_image: str) -> Iterator[engine_ops.ContainerRun]:
     """A web container on a port the engine picks (parallel runs cannot collide)."""
-    run = docker_cli.run(web_image, name=unique_tag("web"), publish=["5000"])
+    run = engine_ops.run(web_image, name=unique_tag("web"), publish=["5000"])
     yield run
-    if any(row["id"] == run.id for row in docker_cli.ps(all_containers=True)):
-        docker_cli.rm(run.id, force=True)
+    if any(row["id"] == run.id for row in engine_ops.ps(all_containers=True)):
+        engine_ops.rm(run.id, force=True)
 
 
 def test_run_publishes_on_loopback_with_kit_labels(
-    started: docker_cli.ContainerRun, docker_client: Any
+    started: engine_ops.ContainerRun, docker_client: Any
 ) -> None:
     port = started.host_port(5000)
     assert port is not None
@@ -70,27 +70,27 @@ def test_run_publishes_on_loopback_with_kit_labels(
     assert list(attrs["HostConfig"]["PortBindings"]) == ["5000/tcp"]
 
 
-def test_ps_logs_stop_and_rm(started: docker_cli.ContainerRun) -> None:
+def test_ps_logs_stop_and_rm(started: engine_ops.ContainerRun) -> None:
     port = started.host_port(5000)
     assert port is not None
     _get(port)
-    names = {row["name"]: row for row in docker_cli.ps(mine=True)}
+    names = {row["name"]: row for row in engine_ops.ps(mine=True)}
     assert names[started.name]["state"] == "running"
     assert f"127.0.0.1:{port}->5000/tcp" in names[started.name]["ports"]
-    assert '"GET / HTTP/1.1" 200' in docker_cli.logs(started.name)
-    assert docker_cli.stop(started.name, timeout=1) == [started.name]
-    assert started.name not in {row["name"] for row in docker_cli.ps()}
-    stopped = {row["name"]: row for row in docker_cli.ps(all_containers=True)}
+    assert '"GET / HTTP/1.1" 200' in engine_ops.logs(started.name)
+    assert engine_ops.stop(started.name, timeout=1) == [started.name]
+    assert started.name not in {row["name"] for row in engine_ops.ps()}
+    stopped = {row["name"]: row for row in engine_ops.ps(all_containers=True)}
     assert stopped[started.name]["state"] == "exited"
-    assert docker_cli.rm(started.name) == [started.name]
+    assert engine_ops.rm(started.name) == [started.name]
     with pytest.raises(EngineError, match="no container"):
-        docker_cli.logs(started.name)
+        engine_ops.logs(started.name)
 
 
 def test_run_in_the_foreground_returns_output_and_removes(
     engine: Any, web_image: str, docker_client: Any
 ) -> None:
-    run = docker_cli.run(
+    run = engine_ops.run(
         web_image, ["python", "-c", "print('from inside')"], detach=False, remove=True
     )
     assert run.exit_code == 0
@@ -98,73 +98,73 @@ def test_run_in_the_foreground_returns_output_and_removes(
     assert not docker_client.containers.list(all=True, filters={"id": run.id})
 
 
-def test_engine_refusals_are_one_line(started: docker_cli.ContainerRun, web_image: str) -> None:
+def test_engine_refusals_are_one_line(started: engine_ops.ContainerRun, web_image: str) -> None:
     with pytest.raises(EngineError, match="already exists") as name_taken:
-        docker_cli.run(web_image, name=started.name)
+        engine_ops.run(web_image, name=started.name)
     assert "\n" not in str(name_taken.value)
     port = started.host_port(5000)
     with pytest.raises(EngineError, match=f"port {port} is already in use"):
-        docker_cli.run(web_image, publish=[f"{port}:5000"])
+        engine_ops.run(web_image, publish=[f"{port}:5000"])
     with pytest.raises(EngineError, match="no image 'layerlab-test-absent"):
-        docker_cli.run(unique_tag("absent"))
+        engine_ops.run(unique_tag("absent"))
     with pytest.raises(EngineError, match="no container"):
-        docker_cli.stop(unique_tag("absent"))
+        engine_ops.stop(unique_tag("absent"))
 
 
 def test_tag_push_to_local_registry_then_reuse(engine: Any, web_image: str) -> None:
     registry = settings().registry
     repository = f"{registry}/{unique_tag('push')}"
     try:
-        assert docker_cli.tag(web_image, repository) == f"{repository}:latest"
+        assert engine_ops.tag(web_image, repository) == f"{repository}:latest"
         lines: list[tuple[str, str]] = []
-        first = docker_cli.push(repository, on_layer=lambda *line: lines.append(line))
+        first = engine_ops.push(repository, on_layer=lambda *line: lines.append(line))
         layers = len(engine.images.get(web_image).attrs["RootFS"]["Layers"])
         assert first.layers == layers
         assert len(lines) == layers
         assert first.digest is not None
         assert first.digest.startswith("sha256:")
-        assert docker_cli.in_registry(f"{repository}:latest") == first.digest
-        again = docker_cli.push(f"{repository}:latest")
+        assert engine_ops.in_registry(f"{repository}:latest") == first.digest
+        again = engine_ops.push(f"{repository}:latest")
         assert again.pushed == []
         assert again.already_present == layers
     finally:
-        docker_cli.registry_delete(repository)
-        docker_cli.rmi(repository)
-    assert docker_cli.in_registry(f"{repository}:latest") is None
+        engine_ops.registry_delete(repository)
+        engine_ops.rmi(repository)
+    assert engine_ops.in_registry(f"{repository}:latest") is None
 
 
 def test_push_errors_are_short(engine: Any, web_image: str) -> None:
     with pytest.raises(EngineError, match="no image 'no-such"):
-        docker_cli.push("no-such/image:latest")
+        engine_ops.push("no-such/image:latest")
     unreachable = "127.0.0.1:9/" + unique_tag("nowhere")
-    docker_cli.tag(web_image, unreachable)
+    engine_ops.tag(web_image, unreachable)
     try:
         with pytest.raises(EngineError, match=r"no registry answers at 127\.0\.0\.1:9"):
-            docker_cli.push(unreachable)
+            engine_ops.push(unreachable)
     finally:
-        docker_cli.rmi(unreachable)
+        engine_ops.rmi(unreachable)
     with pytest.raises(LayerlabError, match="only deletes from a registry on this machine"):
-        docker_cli.registry_delete("docker.io/library/python")
+        engine_ops.registry_delete("docker.io/library/python")
 
 
 def test_rmi_and_scoped_prunes(engine: Any, web_image: str, docker_client: Any) -> None:
     extra = f"{web_image}-extra"
-    docker_cli.tag(web_image, extra)
-    assert docker_cli.rmi(extra) == [f"Untagged: {extra}:latest"]
+    engine_ops.tag(web_image, extra)
+    assert engine_ops.rmi(extra) == [f"Untagged: {extra}:latest"]
     with pytest.raises(EngineError, match="no image"):
-        docker_cli.rmi(extra)
+        engine_ops.rmi(extra)
     # a stopped container of ours, and one that is not the kit's: prune takes only ours
     # (the foreign one comes from the stand-in: containers inherit their image's labels)
-    ours = docker_cli.run(web_image, ["true"], detach=False)
+    ours = engine_ops.run(web_image, ["true"], detach=False)
     foreign = docker_client.containers.create(BASE_IMAGE, ["true"], labels={TEST_LABEL: TEST_RUN})
     try:
-        pruned = docker_cli.container_prune()
+        pruned = engine_ops.container_prune()
         assert ours.id in pruned.removed
         assert foreign.id not in pruned.removed
         assert docker_client.containers.get(foreign.id)
     finally:
         foreign.remove(force=True)
-    assert "made by layerlab" in str(docker_cli.image_prune())
+    assert "made by layerlab" in str(engine_ops.image_prune())
 
 
 def test_docker_magic_runs_the_lab_commands(
@@ -173,7 +173,7 @@ def test_docker_magic_runs_the_lab_commands(
     name = unique_tag("magic")
     started = ip.run_line_magic("docker", f"run -d -p 127.0.0.1::5000 --name {name} {web_image}")
     try:
-        assert isinstance(started, docker_cli.ContainerRun)
+        assert isinstance(started, engine_ops.ContainerRun)
         assert f"Started {name}" in str(started)
         port = started.host_port(5000)
         assert port is not None
@@ -187,8 +187,8 @@ def test_docker_magic_runs_the_lab_commands(
         ip.run_line_magic("docker", f"rm -f {name}")
         assert capsys.readouterr().out.strip() == name
     finally:
-        if any(row["name"] == name for row in docker_cli.ps(all_containers=True)):
-            docker_cli.rm(name, force=True)
+        if any(row["name"] == name for row in engine_ops.ps(all_containers=True)):
+            engine_ops.rm(name, force=True)
 
 
 def test_docker_magic_errors_are_one_line_not_tracebacks(ip: Any) -> None:
@@ -201,8 +201,8 @@ def test_docker_magic_errors_are_one_line_not_tracebacks(ip: Any) -> None:
 
 def test_leftovers_and_their_removal(engine: Any, web_image: str) -> None:
     lab = {"org.layerlab.lab": unique_tag("lab")}
-    run = docker_cli.run(web_image, ["true"], detach=False, labels=lab)
-    found = docker_cli.leftovers(lab)
+    run = engine_ops.run(web_image, ["true"], detach=False, labels=lab)
+    found = engine_ops.leftovers(lab)
     assert found.containers == (run.name,)
-    assert docker_cli.remove_leftovers(lab) == found
-    assert not docker_cli.leftovers(lab)
+    assert engine_ops.remove_leftovers(lab) == found
+    assert not engine_ops.leftovers(lab)

@@ -7,8 +7,6 @@ Like dive's Layer: strip ``/bin/sh -c`` and ``#(nop)``, mark metadata-only entri
 from __future__ import annotations
 
 import re
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +15,10 @@ from layerlab.i18n import t
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from docker import DockerClient
+
+    from layerlab.build import BuildResult
 
 _SHELL_PREFIX = re.compile(r"^/bin/sh -c\s+")
 _NOP = re.compile(r"^#\(nop\)\s*")
@@ -116,12 +118,12 @@ class LayerStack:
         printer.text(layers_text(self))
 
     def _repr_html_(self) -> str:
-        from layerlab.views import layers_html
+        from layerlab.widgets.layer_stack import layer_stack_html
 
-        return layers_html(self)
+        return layer_stack_html((self,))
 
 
-def _client() -> Any:
+def _client() -> DockerClient:
     from layerlab.engine import connect
 
     return connect()
@@ -188,14 +190,12 @@ def _base_in_history(history: Sequence[dict[str, Any]]) -> tuple[str, int] | Non
     return None
 
 
-def _kit_build_for(image_id: str) -> Any:
+def _kit_build_for(image_id: str) -> BuildResult | None:
     """The most recent build of this session that produced ``image_id``, if any."""
-    from layerlab import api
+    from layerlab import session
 
-    for result in reversed(api.HISTORY):
-        if result.image_id == image_id and result.parsed_dockerfile is not None:
-            return result
-    return None
+    result = session.current().latest_build_of(image_id)
+    return result if result is not None and result.parsed_dockerfile is not None else None
 
 
 def layers(
@@ -215,7 +215,7 @@ def layers(
     attrs = _inspect(image)
     history: list[dict[str, Any]] = list(_client().api.history(image))
     built = _kit_build_for(str(attrs.get("Id", "")))
-    if built is not None:
+    if built is not None and built.parsed_dockerfile is not None:
         parsed = built.parsed_dockerfile
         if base is None and parsed.base_images:
             base = names.resolve(parsed.base_images[-1])
@@ -283,15 +283,3 @@ def shared_layers(first: LayerStack, second: LayerStack) -> int:
             break
         count += 1
     return count
-
-
-class _CallableModule(types.ModuleType):
-    """``layerlab.layers`` is both this module and the function: once the module is imported,
-    Python binds the package attribute ``layerlab.layers`` to it, and
-    ``from layerlab import layers; layers("img")`` must still work."""
-
-    def __call__(self, image: str, **options: Any) -> LayerStack:
-        return layers(image, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,4 +1,5 @@
-"""Running, publishing and cleaning up, like the docker CLI, through the engine's API.
+"""The engine operations behind ``%docker``: containers, images and the registry, through
+the engine's API (no docker CLI involved).
 
 These are the operations behind ``%docker``: plain functions a script or a test can call
 without IPython and without a ``docker`` binary. Everything they create carries the
@@ -13,17 +14,29 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from layerlab import classroom, i18n
+from layerlab import classroom, i18n, references
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_KIT, LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner
+from layerlab.engine import (
+    LABEL_KIT,
+    LABEL_OWNER,
+    LABEL_SESSION,
+    SESSION_ID,
+    connect,
+    is_podman,
+    owner,
+    scope_labels,
+)
 from layerlab.engine import kit_labels as engine_kit_labels
 from layerlab.errors import EngineError, LayerlabError
 from layerlab.i18n import t, tn
 from layerlab.views import Table
+
+if TYPE_CHECKING:
+    from docker import APIClient
 
 
 # ---------------------------------------------------------------- value types
@@ -47,29 +60,45 @@ class PortSpec:
         return f"{self.host_ip}:{host}->{self.key}"
 
 
-_PUBLISH = re.compile(
-    r"^(?:(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3}|localhost):)?(?P<host>\d*):)?"
-    r"(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
-)
-
-
 def parse_publish(spec: str) -> PortSpec:
     """``5001:5000`` → host 127.0.0.1:5001 to container 5000/tcp (also ``IP:HOST:C``,
-    ``IP::C``, ``C``, ``…/udp``)."""
-    match = _PUBLISH.match(spec.strip())
-    if match is None:
-        raise LayerlabError(t("docker.bad_publish", spec=spec))
-    container_port = int(match["container"])
-    host_port = int(match["host"]) if match["host"] else None
-    for port in (container_port, host_port):
-        if port is not None and not 0 < port < 65536:
-            raise LayerlabError(t("docker.bad_publish", spec=spec))
-    ip = match["ip"] or "127.0.0.1"
+    ``IP::C``, ``C``, ``…/udp``).
+
+    Read by docker-py's own ``split_port`` (what ``docker run -p`` accepts); the kit adds
+    what it needs on top: one port (no ranges), ``localhost`` for 127.0.0.1, a real IP
+    address, and 127.0.0.1 when none is named.
+    """
+    import ipaddress
+
+    from docker.utils.ports import split_port
+
+    bad = LayerlabError(t("docker.bad_publish", spec=spec))
+    text = spec.strip()
+    if text.startswith("localhost:"):
+        text = "127.0.0.1:" + text.removeprefix("localhost:")
+    try:
+        internal, external = split_port(text)
+    except ValueError:
+        raise bad from None
+    if len(internal) != 1 or (external is not None and len(external) != 1):
+        raise bad
+    container, _, protocol = internal[0].partition("/")
+    host_ip, host = "127.0.0.1", None
+    if external:
+        found = external[0]
+        host_ip, host = found if isinstance(found, tuple) else ("127.0.0.1", found)
+    try:
+        ipaddress.ip_address(host_ip)
+    except ValueError:
+        raise bad from None
+    ports = [int(container), int(host) if host else None]
+    if any(port is not None and not 0 < port < 65536 for port in ports):
+        raise bad
     return PortSpec(
-        container_port=container_port,
-        protocol=match["proto"] or "tcp",
-        host_port=host_port,
-        host_ip="127.0.0.1" if ip == "localhost" else ip,
+        container_port=int(container),
+        protocol=protocol or "tcp",
+        host_port=ports[1],
+        host_ip=host_ip,
     )
 
 
@@ -81,18 +110,6 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
             raise LayerlabError(t("docker.bad_env", spec=pair))
         env[key] = value
     return env
-
-
-def split_reference(reference: str) -> tuple[str, str]:
-    """``127.0.0.1:5000/app:v2`` → (``127.0.0.1:5000/app``, ``v2``); no tag → ``latest``."""
-    if "@" in reference:
-        repository, _, digest = reference.partition("@")
-        return repository, digest
-    slash = reference.rfind("/")
-    colon = reference.rfind(":")
-    if colon > slash:
-        return reference[:colon], reference[colon + 1 :]
-    return reference, "latest"
 
 
 def short(identifier: str) -> str:
@@ -270,7 +287,7 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
     return EngineError(t("docker.engine_said", reason=_first_line(text)))
 
 
-def _api() -> Any:
+def _api() -> APIClient:
     return connect().api
 
 
@@ -284,15 +301,6 @@ def kit_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The labels of everything this module creates: the kit's, the configured extra
     labels (a classroom's or a test run's), then the caller's."""
     return engine_kit_labels({**settings().extra_labels, **(extra or {})})
-
-
-def scope_filters() -> list[str]:
-    """Label filters (ANDed by the engine) naming what the kit made for this user."""
-    return [
-        f"{LABEL_KIT}=layerlab",
-        f"{LABEL_OWNER}={owner()}",
-        *(f"{key}={value}" for key, value in settings().extra_labels.items()),
-    ]
 
 
 def refuse_others(name: str, *, container: bool = False) -> None:
@@ -401,7 +409,7 @@ def run(
     return started
 
 
-def _remove_quietly(api: Any, container_id: str) -> None:
+def _remove_quietly(api: APIClient, container_id: str) -> None:
     try:
         api.remove_container(container_id, force=True)
     except _errors():
@@ -427,7 +435,7 @@ def ps(
     filters: dict[str, Any] = {}
     wanted = [f"{key}={value}" for key, value in (labels or {}).items()]
     if mine:
-        wanted += [f"{LABEL_KIT}=layerlab", f"{LABEL_OWNER}={owner()}"]
+        wanted += scope_labels()
     if wanted:
         filters["label"] = wanted
     api = _api()
@@ -484,7 +492,7 @@ def _timestamp(text: str) -> float | None:
     return when.timestamp() + float(f"0.{fraction or 0}")
 
 
-def _status_words(api: Any, summary: Mapping[str, Any]) -> str:
+def _status_words(api: APIClient, summary: Mapping[str, Any]) -> str:
     """The STATUS column in the learner's language, from the engine's numbers.
 
     The engine's own ``Status`` ("Up 5 minutes", "Exited (0) 2 hours ago") is English text;
@@ -558,7 +566,7 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
 def container_prune() -> PruneSummary:
     """Remove the stopped containers the kit made for this user."""
     try:
-        answer = _api().prune_containers(filters={"label": scope_filters()})
+        answer = _api().prune_containers(filters={"label": scope_labels()})
     except _errors() as exc:
         raise engine_error(exc) from None
     return PruneSummary(
@@ -569,10 +577,56 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
+def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
+    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
+    api = _api()
+    filters: dict[str, Any] = {}
+    if mine:
+        filters["label"] = scope_labels()
+    if reference is not None:
+        reference = learner_names.resolve(reference)
+    try:
+        summaries = api.images(name=reference, all=all_images, filters=filters or None)
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    if learner_names.namespace():
+        # on a shared engine, other learners' images are not this learner's business
+        me = owner()
+        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
+    rows: list[list[str]] = []
+    records: list[dict[str, Any]] = []
+    podman = is_podman()
+    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
+        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
+        for tag in tags or ["<none>:<none>"]:
+            repository, name = references.split(learner_names.to_learner(tag, podman=podman))
+            rows.append(
+                [
+                    repository,
+                    name,
+                    short(str(summary["Id"])),
+                    i18n.ago(int(summary.get("Created", 0))),
+                    human_size(int(summary.get("Size", 0))),
+                ]
+            )
+            records.append(
+                {
+                    "repository": repository,
+                    "tag": name,
+                    "id": summary["Id"],
+                    "created": summary.get("Created"),
+                    "size": summary.get("Size"),
+                    "labels": summary.get("Labels") or {},
+                }
+            )
+    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
+    return Table([t(key) for key in headers], rows, records)
+
+
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
     source = learner_names.resolve(source)
-    repository, version = split_reference(learner_names.to_engine(target))
+    repository, version = references.split(learner_names.to_engine(target))
     try:
         _api().tag(source, repository, version)
     except _errors() as exc:
@@ -601,7 +655,7 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
 def image_prune(*, all_images: bool = False) -> PruneSummary:
     """Remove the kit's unused images for this user: dangling ones (left nameless by a
     rebuild), or with ``all_images`` every one no container uses."""
-    filters: dict[str, Any] = {"label": scope_filters()}
+    filters: dict[str, Any] = {"label": scope_labels()}
     if not all_images:
         filters["dangling"] = True
     try:
@@ -660,7 +714,7 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     """
     engine_name = learner_names.resolve(reference)
     refuse_others(engine_name)
-    repository, version = split_reference(engine_name)
+    repository, version = references.split(engine_name)
     full = f"{repository}:{version}"
     api = _api()
     try:
@@ -677,16 +731,11 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     return summary
 
 
-def _registry_of(reference: str) -> str:
-    first = reference.split("/", 1)[0]
-    if "/" in reference and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
 def _registry_error(reference: str, message: str) -> EngineError:
     if _UNREACHABLE.search(message):
-        return EngineError(t("docker.registry_unreachable", registry=_registry_of(reference)))
+        return EngineError(
+            t("docker.registry_unreachable", registry=references.registry(reference))
+        )
     if _DENIED.search(message):
         return EngineError(t("docker.push_denied", reference=reference))
     return EngineError(t("docker.engine_said", reason=_first_line(message)))
@@ -694,7 +743,7 @@ def _registry_error(reference: str, message: str) -> EngineError:
 
 def pull(reference: str) -> str:
     """Fetch an image from its registry, like ``docker pull``; returns its digest."""
-    repository, version = split_reference(reference)
+    repository, version = references.split(reference)
     full = f"{repository}:{version}" if ":" not in version else f"{repository}@{version}"
     digest = ""
     try:
@@ -764,7 +813,8 @@ def registry_delete(repository: str) -> int:
     """
     import json
 
-    registry, _, name = repository.partition("/")
+    prefix, name = references.split_registry(repository)
+    registry = prefix.rstrip("/")
     host = registry.rsplit(":", 1)[0]
     if not name or not (host.startswith("127.") or host == "localhost"):
         raise LayerlabError(t("docker.registry_local_only", repository=repository))
