@@ -159,6 +159,9 @@ def build(  # noqa: C901
             HISTORY.append(failed)
         raise
     HISTORY.append(result)
+    from layerlab.session import remember_image
+
+    remember_image(result.image_id)  # a clean-up may remove it without --force
     return result
 
 

@@ -97,6 +97,16 @@ i18n.register(
             "en": "Started {name} ({short_id}) from {image}{ports}",
             "fr": "Conteneur {name} ({short_id}) démarré depuis {image}{ports}",
         },
+        "docker.use_by_name": {
+            "en": "Use it by name: %docker logs {name}, %docker stop {name}",
+            "fr": "Utilisez son nom : %docker logs {name}, %docker stop {name}",
+        },
+        "docker.named_by_engine": {
+            "en": "The engine named it {name}. Choose the name yourself next time: "
+            "web = %docker run -d --name web … then %docker logs web",
+            "fr": "Le moteur l'a nommé {name}. Choisissez vous-même le nom la prochaine fois : "
+            "web = %docker run -d --name web … puis %docker logs web",
+        },
         "docker.exited": {
             "en": "{name} ({short_id}) exited with code {code}",
             "fr": "{name} ({short_id}) s'est terminé avec le code {code}",
@@ -220,6 +230,8 @@ class ContainerRun:
     ports: dict[str, tuple[str, int]] = field(default_factory=dict)
     exit_code: int | None = None
     output: str | None = None
+    #: no --name was given: the engine chose one (the learner is told which)
+    named_by_engine: bool = False
 
     @property
     def short_id(self) -> str:
@@ -235,13 +247,15 @@ class ContainerRun:
         if self.exit_code is not None:
             return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
         ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
-        return t(
+        started = t(
             "docker.started",
             name=self.name,
             short_id=self.short_id,
             image=self.image,
             ports=f": {ports}" if ports else "",
         )
+        hint = "docker.named_by_engine" if self.named_by_engine else "docker.use_by_name"
+        return f"{started}\n{t(hint, name=self.name)}"
 
     def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
         printer.text(str(self))
@@ -475,7 +489,11 @@ def run(
         _remove_quietly(api, container_id)
         raise engine_error(exc, name=name or "", image=image) from None
     started = ContainerRun(
-        id=container_id, name=_container_name(attrs), image=image, ports=_bindings(attrs)
+        id=container_id,
+        name=_container_name(attrs),
+        image=learner_names.to_learner(image),
+        ports=_bindings(attrs),
+        named_by_engine=name is None,
     )
     if detach:
         return started
@@ -726,7 +744,11 @@ def _registry_of(reference: str) -> str:
 
 def _registry_error(reference: str, message: str) -> EngineError:
     if _UNREACHABLE.search(message):
-        return EngineError(t("docker.registry_unreachable", registry=_registry_of(reference)))
+        from layerlab.push_advice import unreachable
+
+        registry = _registry_of(reference)
+        advice = unreachable(reference, registry)
+        return EngineError(advice or t("docker.registry_unreachable", registry=registry))
     if _DENIED.search(message):
         return EngineError(t("docker.push_denied", reference=reference))
     return EngineError(t("docker.engine_said", reason=_first_line(message)))

@@ -36,7 +36,14 @@ i18n.register(
             "en": "%docker: the line has an unclosed quote ({detail})",
             "fr": "%docker : la ligne contient un guillemet non fermé ({detail})",
         },
-        "docker.tagged": {"en": "Tagged {source} as {target}", "fr": "{source} étiquetée {target}"},
+        "docker.usage_names": {
+            "en": "%docker {command}: name at least one container, or --all for all of yours",
+            "fr": "%docker {command} : nommez au moins un conteneur, ou --all pour tous les vôtres",
+        },
+        "docker.usage_names_and_all": {
+            "en": "%docker {command}: give container names or --all, not both",
+            "fr": "%docker {command} : donnez des noms de conteneurs ou --all, pas les deux",
+        },
         "docker.push_refers": {
             "en": "The push refers to repository [{repository}]",
             "fr": "Publication vers le dépôt [{repository}]",
@@ -51,6 +58,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "list": "ps",
         "ps": "ps",
         "run": "run",
+        "kill": "kill",
         "logs": "logs",
         "stop": "stop",
         "rm": "rm",
@@ -89,7 +97,7 @@ class _Parser(argparse.ArgumentParser):
         raise _Help
 
 
-def _build_parser() -> _Parser:
+def _build_parser() -> _Parser:  # noqa: PLR0915 - one statement per CLI option
     parser = _Parser(prog="%docker", add_help=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -128,6 +136,18 @@ def _build_parser() -> _Parser:
     run.add_argument(
         "--init", action="store_true", help="Run a tiny init as PID 1 so the app gets stop signals."
     )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="With -d: return once every published TCP port answers (not in the docker CLI).",
+    )
+    run.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="How long --wait waits (default: 30).",
+    )
     run.add_argument("image", help="Image to run.")
     run.add_argument(
         "cmd",
@@ -139,6 +159,7 @@ def _build_parser() -> _Parser:
     ps = commands.add_parser("ps", prog="%docker ps", help="List containers.")
     ps.add_argument("-a", "--all", action="store_true", help="Show stopped containers too.")
     ps.add_argument("--mine", action="store_true", help="Only containers the kit ran for you.")
+    ps.add_argument("-q", "--quiet", action="store_true", help="Only the ids (a list in Python).")
 
     logs = commands.add_parser("logs", prog="%docker logs", help="Show a container's output.")
     logs.add_argument("-n", "--tail", type=int, default=None, help="Only the last N lines.")
@@ -148,15 +169,24 @@ def _build_parser() -> _Parser:
     stop.add_argument(
         "-t", "--time", type=int, default=10, help="Seconds to wait before killing (default: 10)."
     )
-    stop.add_argument("names", nargs="+", metavar="NAME")
+    stop.add_argument("--all", action="store_true", help="All your running containers.")
+    stop.add_argument("names", nargs="*", metavar="NAME")
+
+    kill = commands.add_parser("kill", prog="%docker kill", help="Kill running containers.")
+    kill.add_argument("-s", "--signal", default="KILL", help="Signal to send (default: KILL).")
+    kill.add_argument("--all", action="store_true", help="All your running containers.")
+    kill.add_argument("names", nargs="*", metavar="NAME")
 
     rm = commands.add_parser("rm", prog="%docker rm", help="Remove containers.")
     rm.add_argument("-f", "--force", action="store_true", help="Stop running ones first.")
-    rm.add_argument("names", nargs="+", metavar="NAME")
+    rm.add_argument(
+        "--all", action="store_true", help="All your stopped containers (with -f: running too)."
+    )
+    rm.add_argument("names", nargs="*", metavar="NAME")
 
-    tag = commands.add_parser("tag", prog="%docker tag", help="Give an image another name.")
+    tag = commands.add_parser("tag", prog="%docker tag", help="Give an image other names.")
     tag.add_argument("source", metavar="SOURCE_IMAGE")
-    tag.add_argument("target", metavar="TARGET_IMAGE")
+    tag.add_argument("targets", nargs="+", metavar="TARGET_IMAGE")
 
     push = commands.add_parser("push", prog="%docker push", help="Send an image to a registry.")
     push.add_argument("name", metavar="NAME[:TAG]")
@@ -166,8 +196,12 @@ def _build_parser() -> _Parser:
 
     images = commands.add_parser("images", prog="%docker images", help="List images.")
     images.add_argument("reference", nargs="?", default=None)
-    images.add_argument("-a", "--all", action="store_true", help="Show intermediate images.")
-    images.add_argument("--mine", action="store_true", help="Only images the kit built for you.")
+    images.add_argument(
+        "-a", "--all", action="store_true", help="Every image on the engine, not only yours."
+    )
+    images.add_argument(
+        "-q", "--quiet", action="store_true", help="Only the ids (a list in Python)."
+    )
 
     history = commands.add_parser(
         "history", prog="%docker history", help="Show an image's layers (a second image: compare)."
@@ -190,7 +224,10 @@ def _build_parser() -> _Parser:
             help=f"Remove the kit's {what} (yours only).",
         )
         prune.add_argument(
-            "-f", "--force", action="store_true", help="Accepted for habit: the kit never asks."
+            "-f",
+            "--force",
+            action="store_true",
+            help="Also what the kit made for you outside this notebook's session.",
         )
         if name != "container-prune":
             prune.add_argument(
@@ -208,6 +245,7 @@ _PARSER_COMMANDS = (
     "ps",
     "logs",
     "stop",
+    "kill",
     "rm",
     "tag",
     "push",
@@ -250,15 +288,26 @@ def _normalize(words: list[str]) -> list[str]:
 
 def parse_docker_line(line: str) -> argparse.Namespace | None:
     """Parse a ``%docker`` line; None when only help was asked for (and printed)."""
+    from layerlab.magics._shell_syntax import shell_syntax_message
+
+    refused = shell_syntax_message(line)
+    if refused is not None:
+        raise UsageError(refused)
     try:
         words = shlex.split(line)
     except ValueError as exc:
         raise UsageError(t("docker.usage_quotes", detail=exc)) from None
     words = _normalize(words)
     try:
-        return _PARSER.parse_args(words)
+        args = _PARSER.parse_args(words)
     except _Help:
         return None
+    if args.command in ("stop", "kill", "rm"):
+        if not args.names and not args.all:
+            raise UsageError(t("docker.usage_names", command=args.command))
+        if args.names and args.all:
+            raise UsageError(t("docker.usage_names_and_all", command=args.command))
+    return args
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:
@@ -282,13 +331,46 @@ class DockerMagics(Magics):
         args = parse_docker_line(line)
         if args is None:
             return None
-        return run_command(args)
+        return run_command(args, self.shell.user_ns if self.shell is not None else None)
 
 
-def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per docker command
+def _container_names(names: list[str], namespace: dict[str, Any] | None) -> list[str]:
+    """``web`` → the name of the container in the variable ``web`` (``web = %docker run …``),
+    when there is such a variable; other words are container names or ids as typed."""
+    from layerlab.docker_cli import ContainerRun
+
+    if not namespace:
+        return names
+    return [
+        namespace[name].name if isinstance(namespace.get(name), ContainerRun) else name
+        for name in names
+    ]
+
+
+def _print_batch(batch: Any) -> None:
+    """Print what a several-names command did, like the CLI: done lines on stdout, one
+    error line per failed name on stderr; an error only when nothing was done."""
+    batch.raise_if_all_failed()
+    for line in batch.done:
+        print(line)
+    for line in batch.error_lines():
+        print(line, file=sys.stderr)
+    for line in batch.notes:
+        print(line)
+
+
+def run_command(  # noqa: C901, PLR0911, PLR0912, PLR0915 - one branch per docker command
+    args: argparse.Namespace, namespace: dict[str, Any] | None = None
+) -> Any:
     """Call ``layerlab.docker_cli`` for a parsed line; return what the cell should show."""
-    from layerlab import docker_cli
+    from layerlab import batch, docker_cli
 
+    for attribute in ("names", "name"):
+        value = getattr(args, attribute, None)
+        if isinstance(value, list):
+            setattr(args, attribute, _container_names(value, namespace))
+        elif isinstance(value, str) and args.command == "logs":
+            setattr(args, attribute, _container_names([value], namespace)[0])
     match args.command:
         case "run":
             from layerlab.docker_cli import parse_env
@@ -305,27 +387,41 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 init=args.init,
             )
             if args.detach:
+                if args.wait:
+                    from layerlab.waiting import wait_published
+
+                    print(wait_published(started, timeout=args.wait_timeout))
                 return started
             print(started.output or "", end="")
             if started.exit_code:
                 print(started, file=sys.stderr)
             return None
         case "ps":
-            return docker_cli.ps(all_containers=args.all, mine=args.mine)
+            table = docker_cli.ps(all_containers=args.all, mine=args.mine)
+            if args.quiet:
+                from layerlab.image_list import IdList
+
+                return IdList(docker_cli.short(str(row["id"])) for row in table.records)
+            return table
         case "logs":
             print(docker_cli.logs(args.name, tail=args.tail), end="")
             return None
         case "stop":
-            for name in docker_cli.stop(args.names, timeout=args.time):
-                print(name)
+            names = batch.targets("stop", args.names, everything=args.all, running_only=True)
+            _print_batch(batch.stop(names, timeout=args.time))
+            return None
+        case "kill":
+            names = batch.targets("kill", args.names, everything=args.all, running_only=True)
+            _print_batch(batch.kill(names, signal=args.signal))
             return None
         case "rm":
-            for name in docker_cli.rm(args.names, force=args.force):
-                print(name)
+            if args.all:
+                _print_batch(batch.rm_all(force=args.force))
+            else:
+                _print_batch(batch.rm(args.names, force=args.force))
             return None
         case "tag":
-            target = docker_cli.tag(args.source, args.target)
-            print(t("docker.tagged", source=args.source, target=target))
+            _print_batch(batch.tag(args.source, args.targets))
             return None
         case "push":
             repository, _ = docker_cli.split_reference(args.name)
@@ -338,9 +434,9 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
             print(t("docker.pull_summary", reference=args.name, digest=digest or "-"))
             return None
         case "images":
-            from layerlab import api
+            from layerlab.image_list import images
 
-            return api.images(args.reference, all_images=args.all, mine=args.mine)
+            return images(args.reference, everything=args.all, quiet=args.quiet)
         case "history":
             from layerlab.layers import layers
             from layerlab.magics.images import _layer_view
@@ -350,10 +446,16 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 stacks.append(layers(args.other))
             return _layer_view(*stacks)
         case "rmi":
-            for line in docker_cli.rmi(args.names, force=args.force):
-                print(line)
+            _print_batch(batch.rmi(args.names, force=args.force))
             return None
         case "image-prune" | "container-prune" | "system-prune":
+            from layerlab.session import check_prune
+
+            check_prune(
+                images=args.command != "container-prune",
+                all_images=getattr(args, "all", False),
+                force=args.force,
+            )
             if args.command != "image-prune":
                 print(docker_cli.container_prune())
             if args.command != "container-prune":

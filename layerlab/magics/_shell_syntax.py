@@ -1,0 +1,120 @@
+"""Shell syntax in a ``%docker`` line: a magic runs no shell, so say what to write instead.
+
+``%docker stop $(docker ps -q)`` works in a terminal because the shell runs the inner
+command first. In a notebook nothing does: the words reach the kit as typed. Rather than
+an argparse error about ``-q)``, one line names the construct and gives the notebook's
+way to do the same (``--all``, ``-q`` into a variable and ``$ids``, one command per line).
+Only unquoted syntax counts: ``sh -c 'a | b'`` is a command for the container's shell.
+"""
+
+from __future__ import annotations
+
+from layerlab import i18n
+from layerlab.i18n import t
+
+i18n.register(
+    {
+        "shell.substitution": {
+            "en": "%docker: {construct} is shell command substitution, and a magic runs no "
+            "shell. Keep the inner result in a variable and pass it with $: "
+            "ids = %docker {inner} then %docker {command} $ids{all_hint}",
+            "fr": "%docker : {construct} est une substitution de commande du shell, et une "
+            "commande magique n'exécute aucun shell. Gardez le résultat intérieur dans une "
+            "variable et passez-le avec $ : ids = %docker {inner} puis "
+            "%docker {command} $ids{all_hint}",
+        },
+        "shell.all_hint": {
+            "en": " (or %docker {command} --all for all your containers)",
+            "fr": " (ou %docker {command} --all pour tous vos conteneurs)",
+        },
+        "shell.chain": {
+            "en": "%docker: {construct} chains commands in a shell, and a magic runs one "
+            "command: put each %docker command on its own line of the cell",
+            "fr": "%docker : {construct} enchaîne des commandes dans un shell, et une commande "
+            "magique n'en exécute qu'une : mettez chaque commande %docker sur sa propre ligne",
+        },
+        "shell.pipe": {
+            "en": "%docker: a pipe (|) needs a shell, and a magic runs none: keep the result "
+            "in a variable (rows = %docker {command} …) and work on it in Python",
+            "fr": "%docker : un tube (|) demande un shell, et une commande magique n'en "
+            "exécute aucun : gardez le résultat dans une variable (rows = %docker {command} …) "
+            "et traitez-le en Python",
+        },
+        "shell.redirect": {
+            "en": "%docker: redirection ({construct}) needs a shell, and a magic runs none: "
+            "keep the result in a variable (out = %docker {command} …) and write it from Python",
+            "fr": "%docker : une redirection ({construct}) demande un shell, et une commande "
+            "magique n'en exécute aucune : gardez le résultat dans une variable "
+            "(out = %docker {command} …) et écrivez-le depuis Python",
+        },
+    }
+)
+
+#: commands whose ``--all`` replaces the usual ``$(docker ps -q)``
+_TAKES_ALL = frozenset({"stop", "kill", "rm"})
+
+
+def _unquoted(line: str) -> list[tuple[int, str]]:
+    """(position, character) of every character outside single or double quotes."""
+    found: list[tuple[int, str]] = []
+    quote = ""
+    escaped = False
+    for position, char in enumerate(line):
+        if escaped:
+            escaped = False
+            continue
+        if char == "\\" and quote != "'":
+            escaped = True
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "'\"":
+            quote = char
+            continue
+        found.append((position, char))
+    return found
+
+
+def _inner(line: str, start: int, closing: str) -> str:
+    end = line.find(closing, start)
+    inner = line[start : end if end >= 0 else len(line)].strip()
+    words = inner.split()
+    if words and words[0] == "docker":
+        words = words[1:]
+    return " ".join(words) or "ps -q"
+
+
+def shell_syntax_message(line: str) -> str | None:  # noqa: PLR0911 - one answer per construct
+    """The one-line explanation for shell syntax in ``line``, or None when there is none."""
+    chars = _unquoted(line)
+    text = "".join(char for _, char in chars)
+    command = line.split(maxsplit=1)[0] if line.split() else ""
+    for index, (position, char) in enumerate(chars):
+        following = text[index + 1 : index + 2]
+        if char == "$" and following == "(":
+            return t(
+                "shell.substitution",
+                construct=f"$({_inner(line, position + 2, ')')})",
+                inner=_inner(line, position + 2, ")"),
+                command=command,
+                all_hint=t("shell.all_hint", command=command) if command in _TAKES_ALL else "",
+            )
+        if char == "`":
+            return t(
+                "shell.substitution",
+                construct=f"`{_inner(line, position + 1, '`')}`",
+                inner=_inner(line, position + 1, "`"),
+                command=command,
+                all_hint=t("shell.all_hint", command=command) if command in _TAKES_ALL else "",
+            )
+        if char in "&|" and following == char:
+            return t("shell.chain", construct=char * 2)
+        if char == ";":
+            return t("shell.chain", construct=";")
+        if char == "|":
+            return t("shell.pipe", command=command)
+        if char in "<>":
+            return t("shell.redirect", construct=char, command=command)
+    return None
