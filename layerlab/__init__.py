@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from layerlab.cache import CacheReport
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.layers import Layer, LayerStack, layers
+    from layerlab.waiting import wait_http
 
 __all__ = [
     "BuildFailed",
@@ -31,6 +32,7 @@ __all__ = [
     "images",
     "layers",
     "load_ipython_extension",
+    "wait_http",
 ]
 
 _LAZY = {
@@ -46,6 +48,7 @@ _LAZY = {
     "Layer": "layerlab.layers",
     "LayerStack": "layerlab.layers",
     "layers": "layerlab.layers",
+    "wait_http": "layerlab.waiting",
 }
 
 
