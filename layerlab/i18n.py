@@ -176,15 +176,18 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "--build-arg needs KEY=VALUE, got {arg!r}",
         "fr": "--build-arg attend CLE=VALEUR, reçu {arg!r}",
     },
+    # Two words, used the same way in every view and lab: a "history entry" is one line
+    # of docker history (one per Dockerfile instruction); a "layer" is a filesystem layer
+    # (the entries that add files). fr: « entrée d'historique » / « couche ».
     "layers.title": {
-        "en": "{image} ({short_id}), {count} layers, {size}",
-        "fr": "{image} ({short_id}), {count} couches, {size}",
+        "en": "{image} ({short_id}), {layers} layers in {count} history entries, {size}",
+        "fr": "{image} ({short_id}), {layers} couches en {count} entrées d'historique, {size}",
     },
     "layers.header": {"en": "CREATED BY", "fr": "CRÉÉE PAR"},
     "layers.base_word": {"en": "base", "fr": "base"},
     "layers.base_image": {
-        "en": "base image: {image} ({count} entries)",
-        "fr": "image de base : {image} ({count} entrées)",
+        "en": "base image: {image} ({count} history entries)",
+        "fr": "image de base : {image} ({count} entrées d'historique)",
     },
     "status.cached": {"en": "cached", "fr": "cache"},
     "status.built": {"en": "built", "fr": "construit"},

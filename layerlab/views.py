@@ -154,6 +154,7 @@ def layers_text(stack: LayerStack) -> str:
         image=stack.image,
         short_id=stack.image_id.removeprefix("sha256:")[:12],
         count=len(stack.layers),
+        layers=sum(not layer.empty for layer in stack.layers),
         size=human_size(stack.total_bytes),
     )
     lines = [title]

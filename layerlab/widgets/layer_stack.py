@@ -28,24 +28,28 @@ Scale = Literal["log", "linear"]
 
 register(
     {
+        # "history entry" (a line of docker history) and "layer" (a filesystem layer):
+        # one word each, in every view (see layers.title in layerlab/i18n.py)
         "stack.title": {
-            "en": "{image}: {count} layers, {size} in total",
-            "fr": "{image} : {count} couches, {size} au total",
+            "en": "{image}: {layers} layers in {count} history entries, {size} in total",
+            "fr": "{image} : {layers} couches en {count} entrées d'historique, {size} au total",
         },
         "stack.base_group": {
-            "en": "base image {name}: {count} layers, {size}",
-            "fr": "image de base {name} : {count} couches, {size}",
+            "en": "base image {name}: {layers} layers in {count} history entries, {size}",
+            "fr": "image de base {name} : {layers} couches en {count} entrées d'historique, {size}",
         },
         "stack.own_group": {
-            "en": "added by this image's Dockerfile: {count} layers, {size}",
-            "fr": "ajouté par le Dockerfile de cette image : {count} couches, {size}",
+            "en": "added by this image's Dockerfile: {layers} layers in {count} history "
+            "entries, {size}",
+            "fr": "ajouté par le Dockerfile de cette image : {layers} couches en {count} "
+            "entrées d'historique, {size}",
         },
         "stack.metadata": {"en": "metadata", "fr": "métadonnées"},
         "stack.shared_chip": {"en": "shared", "fr": "partagée"},
         "stack.shared": {
-            "en": "{first} and {second} share their bottom {count} filesystem layers "
+            "en": "{first} and {second} share their bottom {count} layers "
             "({size}): the engine stores them once",
-            "fr": "{first} et {second} partagent leurs {count} couches de fichiers du "
+            "fr": "{first} et {second} partagent leurs {count} couches du "
             "bas ({size}) : le moteur ne les stocke qu'une fois",
         },
         "stack.none_shared": {
@@ -77,6 +81,11 @@ SHARED_COLOR = "#8250df"
 #: sizes below this are drawn as the shortest bar on the log scale
 _LOG_FLOOR_BYTES = 100
 _MIN_BAR_PCT = 1.5
+#: and never thinner than this, whatever the bar column's width (linear scale: a 156-byte
+#: layer next to a 100 MB one stays visible)
+_MIN_BAR_PX = 4
+#: the bar column: 220px when there is room, narrower in a narrow notebook
+_BAR_COLUMN = "flex:0 1 220px;min-width:60px"
 _MONO = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
 #: one width for the size and "metadata" columns, in px so both line up whatever the
 #: font size, and wide enough for "métadonnées" and "1023.9 MB"
@@ -150,7 +159,7 @@ def layer_row_html(
         return (
             f"<div {attributes} style='display:flex;align-items:center;gap:8px;"
             f"min-height:14px;color:#6e7781;font-size:11px'>"
-            f"<div style='width:220px;flex:none'><div style='height:2px;width:100%;"
+            f"<div style='{_BAR_COLUMN}'><div style='height:2px;width:100%;"
             f"background:{color};opacity:.45'></div></div>"
             f"<span style='{_LABEL_COLUMN}'>"
             f"{html.escape(t('stack.metadata'))}</span>"
@@ -161,8 +170,9 @@ def layer_row_html(
     width = bar_percent(layer.size_bytes, largest, scale)
     return (
         f"<div {attributes} style='display:flex;align-items:center;gap:8px;min-height:22px'>"
-        f"<div style='width:220px;flex:none;background:#d0d7de40;border-radius:3px'>"
-        f"<div style='height:16px;width:{width:.1f}%;background:{color};border-radius:3px'>"
+        f"<div style='{_BAR_COLUMN};background:#d0d7de40;border-radius:3px'>"
+        f"<div style='height:16px;width:{width:.1f}%;min-width:{_MIN_BAR_PX}px;"
+        f"background:{color};border-radius:3px'>"
         "</div></div>"
         f"<span style='{_LABEL_COLUMN};font-variant-numeric:"
         f"tabular-nums'>{html.escape(human_size(layer.size_bytes))}</span>"
@@ -196,7 +206,13 @@ def stack_html(
         shared = total - position <= shared_count  # counted from the bottom
         row = layer_row_html(layer, biggest, scale=scale, shared=shared)
         (base_rows if layer.from_base else own_rows).append(row)
-    title = t("stack.title", image=stack.image, count=total, size=human_size(stack.total_bytes))
+    title = t(
+        "stack.title",
+        image=stack.image,
+        count=total,
+        layers=sum(not layer.empty for layer in stack.layers),
+        size=human_size(stack.total_bytes),
+    )
     heading = (
         f"<div class='layerlab-stack-title' style='font-weight:700;margin-bottom:4px'>"
         f"{html.escape(title)}</div>"
@@ -207,7 +223,12 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-own-group",
-                t("stack.own_group", count=len(own_rows), size=human_size(own_bytes)),
+                t(
+                    "stack.own_group",
+                    count=len(own_rows),
+                    layers=sum(not layer.empty for layer in stack.own_layers),
+                    size=human_size(own_bytes),
+                ),
                 own_rows,
                 f"1px solid {OWN_COLOR}66",
             )
@@ -220,6 +241,7 @@ def stack_html(
                     "stack.base_group",
                     name=stack.base_image or "?",
                     count=len(base_rows),
+                    layers=sum(not layer.empty for layer in stack.base_layers),
                     size=human_size(base_bytes),
                 ),
                 base_rows,
@@ -230,7 +252,8 @@ def stack_html(
         parts.extend(own_rows)
     return (
         f"<div class='layerlab-stack' data-image='{html.escape(stack.image, quote=True)}' "
-        f"style='flex:1 1 0;min-width:420px'>{''.join(parts)}</div>"
+        # side by side while each gets 360px, stacked one under the other when narrower
+        f"style='flex:1 1 360px;min-width:0;max-width:100%'>{''.join(parts)}</div>"
     )
 
 
@@ -259,8 +282,9 @@ def layer_stack_html(stacks: tuple[LayerStack, ...], scale: Scale = "log") -> st
         for note in footer
     )
     return (
-        f"<div class='layerlab-layers-view' style='font-size:13px'>"
-        f"<div style='display:flex;gap:24px;flex-wrap:wrap'>{drawn}</div>{notes}</div>"
+        f"<div class='layerlab-layers-view' style='font-size:13px;max-width:100%;"
+        f"overflow-x:auto'>"
+        f"<div style='display:flex;gap:8px 24px;flex-wrap:wrap'>{drawn}</div>{notes}</div>"
     )
 
 
