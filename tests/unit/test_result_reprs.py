@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from IPython.lib.pretty import pretty
+from IPython.lib import pretty as ipython_pretty
 
 from layerlab import i18n
 from layerlab.build import BuildResult, BuildStep
 from layerlab.cache import CacheReport
+
+
+def pretty(value: object) -> str:
+    """What IPython and Jupyter's text/plain show for ``value``."""
+    shown: Any = ipython_pretty.pretty  # IPython ships no type hints for it
+    return str(shown(value))
 
 
 @pytest.fixture(autouse=True)
