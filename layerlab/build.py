@@ -264,19 +264,11 @@ class BuildResult:
         )
 
     def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
-        # what a learner reads: the summary line and why the cache broke (repr() keeps
-        # the one-line debugging form)
+        # what a learner reads under the build view: its summary line, in the kit's
+        # language (repr() keeps the debugging form; the view shows the cache report)
         text_method = getattr(printer, "text", None)
         if callable(text_method):
-            lines = [self.summary()]
-            if self.cache_report is not None:
-                lines.append(str(self.cache_report))
-            text_method("\n".join(lines))
-
-    def _repr_html_(self) -> str:
-        from layerlab.widgets.build_view import build_view_html
-
-        return build_view_html(self, quiet=True)
+            text_method(self.summary())
 
 
 #: A view or any observer: called after the recorder has applied each event, with the

@@ -84,16 +84,19 @@ _MIN_BAR_PCT = 1.5
 #: and never thinner than this, whatever the bar column's width (linear scale: a 156-byte
 #: layer next to a 100 MB one stays visible)
 _MIN_BAR_PX = 4
-#: the bar column: 220px when there is room, narrower in a narrow notebook
-_BAR_COLUMN = "flex:0 1 220px;min-width:60px"
+#: the bar column: the same width on every row of a stack, 220px when there is room,
+#: narrower in a narrow notebook
+_BAR_COLUMN = "flex:none;width:clamp(60px,30%,220px)"
 _MONO = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
 #: one width for the size and "metadata" columns, in px so both line up whatever the
 #: font size, and wide enough for "métadonnées" and "1023.9 MB"
 _LABEL_COLUMN = "width:84px;flex:none;text-align:right"
 #: the command takes the rest of the row and ends in "…" rather than wrap (the title
-#: attribute holds it in full)
+#: attribute holds it in full). width:0 keeps its unwrapped text out of the row's
+#: min-content width: otherwise the whole view refuses to shrink below the longest
+#: command and a narrow notebook panel cuts it off
 _COMMAND_COLUMN = (
-    "flex:1 1 auto;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis"
+    "flex:1 1 0;width:0;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis"
 )
 
 
@@ -282,7 +285,9 @@ def layer_stack_html(stacks: tuple[LayerStack, ...], scale: Scale = "log") -> st
         for note in footer
     )
     return (
-        f"<div class='layerlab-layers-view' style='font-size:13px;max-width:100%;"
+        # line-height: the HTML widget sets 28px (one widget row) for its content
+        f"<div class='layerlab-layers-view' style='font-size:13px;line-height:1.45;"
+        f"max-width:100%;"
         f"overflow-x:auto'>"
         f"<div style='display:flex;gap:8px 24px;flex-wrap:wrap'>{drawn}</div>{notes}</div>"
     )

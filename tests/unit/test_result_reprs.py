@@ -62,9 +62,8 @@ def test_build_result_shows_its_summary_and_cache_report() -> None:
     result.cache_report = _report()
     text = pretty(result)
     assert "<BuildResult" not in text
-    assert text.splitlines()[0].startswith("Built app:latest (aaaaaaaaaaaa)")
-    assert "Cache: step 4" in text
+    assert text.startswith("Built app:latest (aaaaaaaaaaaa)")
+    assert "\n" not in text  # one line under the build view, which shows the rest
     assert repr(result).startswith("<BuildResult succeeded app:latest")  # debugging form kept
-    assert "class='layerlab-summary'" in result._repr_html_()
     i18n.set_language("fr")
     assert pretty(result).startswith("Construit app:latest")
