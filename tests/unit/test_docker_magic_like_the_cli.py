@@ -173,3 +173,18 @@ def test_patterns_match_names_with_or_without_a_registry(
     name: str, pattern: str, *, expected: bool
 ) -> None:
     assert matches(name, pattern) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("stop", "name at least one container, or --all"),
+        ("kill", "name at least one container, or --all"),
+        ("rm -f", "name at least one container, or --all"),
+        ("stop --all web", "give container names or --all, not both"),
+        ("rm -f --all web", "give container names or --all, not both"),
+    ],
+)
+def test_names_or_all_is_one_usage_line(line: str, fragment: str) -> None:
+    with pytest.raises(UsageError, match=fragment):
+        parse_docker_line(line)
