@@ -53,15 +53,15 @@ i18n.register(
             "fr": "{name} n'est pas en marche (rien à tuer)",
         },
         "batch.slow_stop": {
-            "en": "{names} took {seconds:.0f} s to stop: the app runs as PID 1, which ignores "
-            "SIGTERM unless it handles it, so the engine waited the full grace period and then "
+            "en": "{names} took the whole {seconds} s grace period to stop: the app runs as "
+            "PID 1, which ignores SIGTERM unless it handles it, so the engine waited, then "
             "killed it. Run it with %docker run --init …, or give the image STOPSIGNAL SIGINT "
             '(Python stops on Ctrl-C) and an exec-form CMD ["python", "app.py"]',
-            "fr": "{names} a mis {seconds:.0f} s à s'arrêter : l'application tourne en PID 1, "
-            "qui ignore SIGTERM s'il ne le traite pas ; le moteur a donc attendu tout le délai "
-            "de grâce, puis l'a tuée. Lancez-la avec %docker run --init …, ou donnez à l'image "
-            "STOPSIGNAL SIGINT (Python s'arrête sur Ctrl-C) et un CMD en forme exec "
-            '["python", "app.py"]',
+            "fr": "{names} a mis tout le délai de grâce de {seconds} s à s'arrêter : "
+            "l'application tourne en PID 1, qui ignore SIGTERM s'il ne le traite pas ; le "
+            "moteur a donc attendu, puis l'a tuée. Lancez-la avec %docker run --init …, ou "
+            "donnez à l'image STOPSIGNAL SIGINT (Python s'arrête sur Ctrl-C) et un CMD en "
+            'forme exec ["python", "app.py"]',
         },
     }
 )
@@ -160,7 +160,6 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
         outcomes = list(pool.map(stop_one, names))
     slow: list[str] = []
-    longest = 0.0
     for name, seconds, exit_code, error in outcomes:
         if error is not None:
             batch.failed.append((name, error))
@@ -168,9 +167,8 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
         batch.done.append(name)
         if timeout > 0 and exit_code == _KILLED and seconds >= timeout - 0.5:
             slow.append(name)
-            longest = max(longest, seconds)
     if slow:
-        batch.notes.append(t("batch.slow_stop", names=", ".join(slow), seconds=longest))
+        batch.notes.append(t("batch.slow_stop", names=", ".join(slow), seconds=timeout))
     return batch
 
 

@@ -266,6 +266,24 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
     assert wrapped_rows(stack_view) == []
     shared = view.locator(".layerlab-stack-note").first.inner_text()
     assert re.search(r"share their bottom \d+ layers", shared), shared
+    stacks = view.locator(".layerlab-stack")
+    first, second = stacks.nth(0).bounding_box(), stacks.nth(1).bounding_box()
+    assert first is not None
+    assert second is not None
+    assert abs(first["y"] - second["y"]) < 1, (first, second)  # side by side at 1280 px
+    # a narrower window: the two stacks go one under the other, still inside the panel
+    page.set_viewport_size({"width": 900, "height": HEIGHT})
+    page.wait_for_timeout(500)
+    shoot(cell, "08-compare-narrow")
+    measured = overflow(view)
+    assert measured["past_panel"] <= 1, measured
+    assert measured["wider_than_box"] == [], measured
+    first, second = stacks.nth(0).bounding_box(), stacks.nth(1).bounding_box()
+    assert first is not None
+    assert second is not None
+    assert second["y"] >= first["y"] + first["height"] - 1, (first, second)
+    assert wrapped_rows(stack_view) == []
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
     cell = type_and_run(page, panel, f"%docker push {image}")
     said = errors(cell)
@@ -283,7 +301,7 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
     cell = type_and_run(page, panel, "%docker stop web")
     said = outputs(cell)
     assert said.splitlines()[0] == container, said
-    assert f"{container} took 10 s to stop" in said, said
+    assert f"{container} took the whole 10 s grace period to stop" in said, said
     assert "--init" in said
     shoot(cell, "10-stop")
 

@@ -130,7 +130,9 @@ def test_stop_explains_the_grace_period_when_pid_1_ignores_sigterm(
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[:2] == [stubborn, with_init]
-    assert lines[2].startswith(f"{stubborn} took 2 s to stop: the app runs as PID 1"), out
+    assert lines[2].startswith(
+        f"{stubborn} took the whole 2 s grace period to stop: the app runs as PID 1"
+    ), out
     assert "--init" in lines[2]
     assert "STOPSIGNAL" in lines[2]
     assert with_init not in lines[2]
