@@ -365,12 +365,10 @@ def run_command(  # noqa: C901, PLR0911, PLR0912, PLR0915 - one branch per docke
     """Call ``layerlab.docker_cli`` for a parsed line; return what the cell should show."""
     from layerlab import batch, docker_cli
 
-    for attribute in ("names", "name"):
-        value = getattr(args, attribute, None)
-        if isinstance(value, list):
-            setattr(args, attribute, _container_names(value, namespace))
-        elif isinstance(value, str) and args.command == "logs":
-            setattr(args, attribute, _container_names([value], namespace)[0])
+    if args.command in ("stop", "kill", "rm"):
+        args.names = _container_names(args.names, namespace)
+    elif args.command == "logs":
+        args.name = _container_names([args.name], namespace)[0]
     match args.command:
         case "run":
             from layerlab.docker_cli import parse_env
