@@ -31,11 +31,14 @@ i18n.register(
         "batch.error": {"en": "Error: {reason}", "fr": "Erreur : {reason}"},
         "batch.tagged": {"en": "Tagged {source} as {target}", "fr": "{source} étiquetée {target}"},
         "batch.nothing_mine": {
-            "en": "%docker {command} --all: you have no {which} container made by the kit",
-            "fr": "%docker {command} --all : vous n'avez aucun conteneur {which} créé par le kit",
+            "en": "%docker {command} --all: you have no container made by the kit",
+            "fr": "%docker {command} --all : vous n'avez aucun conteneur créé par le kit",
         },
-        "batch.which_running": {"en": "running", "fr": "en marche"},
-        "batch.which_any": {"en": "", "fr": ""},
+        "batch.nothing_running": {
+            "en": "%docker {command} --all: none of the kit's containers of yours is running",
+            "fr": "%docker {command} --all : aucun de vos conteneurs créés par le kit n'est "
+            "en marche",
+        },
         "batch.running_left": {
             "en": "{count} of your containers still run and were kept: %docker rm -f --all "
             "removes them too",
@@ -131,8 +134,8 @@ def targets(
         return list(names)
     found = my_containers(running_only=running_only)
     if not found:
-        which = t("batch.which_running" if running_only else "batch.which_any")
-        raise LayerlabError(" ".join(t("batch.nothing_mine", command=command, which=which).split()))
+        key = "batch.nothing_running" if running_only else "batch.nothing_mine"
+        raise LayerlabError(t(key, command=command))
     return found
 
 
@@ -208,9 +211,7 @@ def rm_all(*, force: bool = False) -> Batch:
     """``%docker rm --all``: your stopped containers (``force``: the running ones too)."""
     everything = my_containers(running_only=False)
     if not everything:
-        raise LayerlabError(
-            " ".join(t("batch.nothing_mine", command="rm", which=t("batch.which_any")).split())
-        )
+        raise LayerlabError(t("batch.nothing_mine", command="rm"))
     running = set(my_containers(running_only=True))
     chosen = everything if force else [name for name in everything if name not in running]
     batch = rm(chosen, force=force)

@@ -268,3 +268,11 @@ def test_cleanups_ask_for_force_before_touching_what_this_session_did_not_make(
     assert docker_client.images.get(app_image)
     report = classroom.cleanup(dry_run=True)
     assert earlier in {item.name.split(":")[0] for item in report.images}
+
+
+def test_stop_all_with_nothing_of_yours_running_says_so(ip: Any, engine: Any) -> None:
+    result = ip.run_cell("%docker stop --all")
+    assert isinstance(result.error_in_exec, LayerlabError)
+    assert str(result.error_in_exec) == (
+        "%docker stop --all: none of the kit's containers of yours is running"
+    )
