@@ -178,7 +178,9 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
     cell = type_and_run(page, panel, "%load_ext layerlab")
     assert errors(cell) == ""
 
-    app = APP_PY.replace("hello world!", f"hello world! ({TEST_RUN})")
+    # words of this test only: another test building the same app.py content would find
+    # its COPY step in BuildKit's content-addressed cache
+    app = APP_PY.replace("hello world!", f"hello from a typed lab! ({TEST_RUN})")
     cell = type_and_run(page, panel, f"%%writefile app.py\n{app}")
     assert "Writing app.py" in outputs(cell)
 
@@ -220,7 +222,7 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
         f'import urllib.request\nprint(urllib.request.urlopen("http://127.0.0.1:{port}/")'
         ".read().decode())",
     )
-    assert outputs(cell).strip() == f"hello world! ({TEST_RUN})", outputs(cell)
+    assert outputs(cell).strip() == f"hello from a typed lab! ({TEST_RUN})", outputs(cell)
     shoot(cell, "05-fetch")
 
     cell = type_and_run(page, panel, "%docker logs web")  # the variable stands for it
@@ -243,7 +245,7 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
 
     cell = type_and_run(page, panel, f"%docker tag {image} {image}:v1")
     assert f"Tagged {image} as {image}:v1" in outputs(cell), outputs(cell)
-    edited = APP_PY.replace("hello world!", f"hello again! ({TEST_RUN})")
+    edited = APP_PY.replace("hello world!", f"typed again! ({TEST_RUN})")
     cell = type_and_run(page, panel, f"%%writefile app.py\n{edited}")
     assert "Overwriting app.py" in outputs(cell)
     cell = type_and_run(page, panel, f"%docker_build -t {image} .")
