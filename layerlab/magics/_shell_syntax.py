@@ -77,10 +77,15 @@ def _unquoted(line: str) -> list[tuple[int, str]]:
     return found
 
 
-def _inner(line: str, start: int, closing: str) -> str:
+def _typed(line: str, start: int, closing: str) -> str:
+    """The inner command as the learner typed it."""
     end = line.find(closing, start)
-    inner = line[start : end if end >= 0 else len(line)].strip()
-    words = inner.split()
+    return line[start : end if end >= 0 else len(line)].strip()
+
+
+def _inner(line: str, start: int, closing: str) -> str:
+    """The inner command as a %docker line (``docker ps -q`` → ``ps -q``)."""
+    words = _typed(line, start, closing).split()
     if words and words[0] == "docker":
         words = words[1:]
     return " ".join(words) or "ps -q"
@@ -96,7 +101,7 @@ def shell_syntax_message(line: str) -> str | None:  # noqa: PLR0911 - one answer
         if char == "$" and following == "(":
             return t(
                 "shell.substitution",
-                construct=f"$({_inner(line, position + 2, ')')})",
+                construct=f"$({_typed(line, position + 2, ')')})",
                 inner=_inner(line, position + 2, ")"),
                 command=command,
                 all_hint=t("shell.all_hint", command=command) if command in _TAKES_ALL else "",
@@ -104,7 +109,7 @@ def shell_syntax_message(line: str) -> str | None:  # noqa: PLR0911 - one answer
         if char == "`":
             return t(
                 "shell.substitution",
-                construct=f"`{_inner(line, position + 1, '`')}`",
+                construct=f"`{_typed(line, position + 1, '`')}`",
                 inner=_inner(line, position + 1, "`"),
                 command=command,
                 all_hint=t("shell.all_hint", command=command) if command in _TAKES_ALL else "",

@@ -236,7 +236,7 @@ def test_docker_101_typed_into_a_new_notebook(  # noqa: PLR0915 - one block per 
     # the terminal habit: one line saying what to write instead
     cell = type_and_run(page, panel, "%docker stop $(docker ps -q)")
     said = errors(cell)
-    assert said.startswith("UsageError: %docker: $(ps -q) is shell"), said
+    assert said.startswith("UsageError: %docker: $(docker ps -q) is shell"), said
     assert len(said.strip().splitlines()) == 1, said
     assert "shell command substitution" in said, said
     assert "%docker stop --all" in said, said

@@ -82,10 +82,18 @@ def test_run_wait_is_a_flag_so_the_image_is_not_taken_as_its_value() -> None:
     [
         (
             "stop $(docker ps -q)",
-            ["$(ps -q) is shell command substitution", "ids = %docker ps -q", "$ids", "stop --all"],
+            [
+                "$(docker ps -q) is shell command substitution",
+                "ids = %docker ps -q",
+                "$ids",
+                "stop --all",
+            ],
         ),
         ("rm -f $(docker ps -aq)", ["ids = %docker ps -aq", "%docker rm $ids", "rm --all"]),
-        ("rmi `docker images -q`", ["`images -q`", "ids = %docker images -q", "%docker rmi $ids"]),
+        (
+            "rmi `docker images -q`",
+            ["`docker images -q`", "ids = %docker images -q", "%docker rmi $ids"],
+        ),
         ("stop web && docker rm web", ["&& chains commands", "its own line"]),
         ("stop web; rm web", ["; chains commands"]),
         ("ps -q | xargs docker stop", ["a pipe (|)", "rows = %docker ps"]),
