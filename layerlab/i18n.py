@@ -191,6 +191,16 @@ def tn(key: str, n: int, **values: object) -> str:
     return forms[min(index, len(forms) - 1)].format(**values)
 
 
+def layer_counts(layers: int, entries: int) -> dict[str, str]:
+    """``{layers}`` and ``{entries}`` for the views' titles: "5 layers", "9 history entries"
+    (a layer is a filesystem layer, a history entry a line of ``docker history``: one word
+    for each, in every view), each in its plural form."""
+    return {
+        "layers": tn("count.layers", layers),
+        "entries": tn("count.history_entries", entries),
+    }
+
+
 def has(key: str) -> bool:
     """Whether ``key`` is a message (in the English catalog, the source)."""
     return key in _catalog("en").forms

@@ -18,7 +18,7 @@ from layerlab.build import (
     StepStarted,
 )
 from layerlab.context import human_size
-from layerlab.i18n import t, tn
+from layerlab.i18n import layer_counts, t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
@@ -125,11 +125,11 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    title = tn(
+    title = t(
         "layers.title",
-        len(stack.layers),
         image=stack.image,
         short_id=stack.image_id.removeprefix("sha256:")[:12],
+        **layer_counts(sum(not layer.empty for layer in stack.layers), len(stack.layers)),
         size=human_size(stack.total_bytes),
     )
     lines = [title]
@@ -141,7 +141,8 @@ def layers_text(stack: LayerStack) -> str:
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
     if stack.base_image:
-        lines.append(tn("layers.base_image", len(stack.base_layers), image=stack.base_image))
+        entries = layer_counts(0, len(stack.base_layers))["entries"]
+        lines.append(t("layers.base_image", image=stack.base_image, entries=entries))
     return "\n".join(lines)
 
 

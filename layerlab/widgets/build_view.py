@@ -144,7 +144,8 @@ def report_html(result: BuildResult) -> str:
         return ""
     to_html = getattr(report, "_repr_html_", None)
     body = to_html() if callable(to_html) else f"<p>{html.escape(str(report))}</p>"
-    return f"<div class='layerlab-cache-report'>{body}</div>"
+    # line-height: the HTML widget's own (28px, one widget row) spreads wrapped sentences
+    return f"<div class='layerlab-cache-report' style='line-height:1.45'>{body}</div>"
 
 
 def log_title(result: BuildResult) -> str:

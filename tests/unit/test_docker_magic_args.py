@@ -95,9 +95,9 @@ def test_tag_push_history_arguments() -> None:
     assert tag is not None
     assert push is not None
     assert history is not None
-    assert (tag.source, tag.target) == (
+    assert (tag.source, tag.targets) == (
         "python-hello-world",
-        "127.0.0.1:5000/python-hello-world:v1",
+        ["127.0.0.1:5000/python-hello-world:v1"],
     )
     assert push.name == "127.0.0.1:5000/python-hello-world"
     assert (history.image, history.other) == ("a", "b")
