@@ -162,7 +162,7 @@ def parse(text: str) -> Dockerfile:  # noqa: C901, PLR0912, PLR0915 - a small st
         index += 1
     escape = directives.get("escape", "\\")
     if escape not in ("\\", "`"):
-        raise DockerfileError(f"invalid escape directive {escape!r}: use \\ or `", index)
+        raise DockerfileError(t("df.bad_escape", escape=escape), index)
     continuation = re.compile(re.escape(escape) + r"[ \t]*$")
 
     instructions: list[Instruction] = []

@@ -86,7 +86,7 @@ def _is_kit_message(error: str) -> bool:
 
 def explain_failure(result: BuildResult) -> str:
     """The learner-facing message for a failed build: the step, the reason, the last lines."""
-    error = result.error or "unknown error"
+    error = result.error or t("build.unknown_error")
     step = result.failed_step
     if _NO_SPACE.search(error) or any(_NO_SPACE.search(line) for line in result.log_tail):
         return t("engine.no_space")
@@ -156,7 +156,7 @@ def run_build(
         raise BuildFailed(message, result)
     if status == "failed":
         if result.error is None:
-            result.error = "the engine ended the build without an image id"
+            result.error = t("build.no_image_id")
         raise BuildFailed(explain_failure(result), result)
     return result
 
@@ -188,7 +188,7 @@ def select_builder(name: str) -> Builder:
     if name == "classic":
         return ClassicBuilder()
     if name not in ("buildkit", "auto"):
-        raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")
+        raise LayerlabError(t("build.unknown_builder", name=name))
     cli = find_buildkit_cli()
     if cli is not None:
         return BuildKitBuilder(cli)

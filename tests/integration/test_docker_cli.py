@@ -87,6 +87,42 @@ def test_ps_logs_stop_and_rm(started: docker_cli.ContainerRun) -> None:
         docker_cli.logs(started.name)
 
 
+def _status(table: Any, name: str) -> str:
+    return str(
+        next(row for row, rec in zip(table.rows, table, strict=True) if rec["name"] == name)[3]
+    )
+
+
+def test_tables_speak_the_learners_language(
+    started: docker_cli.ContainerRun, web_image: str
+) -> None:
+    """Headers, ages and container statuses are the kit's words, not the engine's English."""
+    from layerlab import i18n
+    from tests.french import english_words
+
+    up = docker_cli.ps(mine=True)
+    assert up.headers[0] == "CONTAINER ID"
+    assert _status(up, started.name).startswith("Up ")
+    assert "ago" in repr(api.images(web_image))
+    i18n.set_language("fr")
+    try:
+        french = docker_cli.ps(mine=True)
+        assert french.headers == ["IDENTIFIANT", "IMAGE", "COMMANDE", "ÉTAT", "PORTS", "NOMS"]
+        assert _status(french, started.name).startswith("en marche depuis ")
+        images = api.images(web_image)
+        assert images.headers == ["DÉPÔT", "ÉTIQUETTE", "IDENTIFIANT", "CRÉATION", "TAILLE"]
+        assert "il y a " in repr(images)
+        assert "\u202fMo" in repr(images)
+        docker_cli.stop(started.name, timeout=1)
+        stopped = docker_cli.ps(all_containers=True, mine=True)
+        assert _status(stopped, started.name).startswith("arrêté (code ")
+        assert " il y a " in _status(stopped, started.name)
+        for table in (french, images, stopped):
+            assert not english_words(repr(table)), repr(table)
+    finally:
+        i18n.set_language("en")
+
+
 def test_run_in_the_foreground_returns_output_and_removes(
     engine: Any, web_image: str, docker_client: Any
 ) -> None:
