@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
     from layerlab.views import Table
@@ -22,7 +24,7 @@ class ImageMagics(Magics):
         """List the engine's images, like ``docker image ls``."""
         from layerlab import api
 
-        args = parse_argstring(self.docker_images, line)
+        args = parse(self.docker_images, line)
         return api.images(args.reference, all_images=args.all, mine=args.mine)
 
     @magic_arguments()
@@ -34,7 +36,7 @@ class ImageMagics(Magics):
         """Show an image's layers, newest on top, like ``docker history``."""
         from layerlab.layers import layers
 
-        args = parse_argstring(self.docker_history, line)
+        args = parse(self.docker_history, line)
         stack = layers(args.image, base=args.base)
         if args.other is None:
             return _layer_view(stack)
