@@ -139,6 +139,14 @@ class BuildStep:
         """The instruction keyword, upper case (``RUN``, ``COPY`` …)."""
         return self.instruction.split(maxsplit=1)[0].upper() if self.instruction else ""
 
+    def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
+        # what a notebook shows for ``result.steps``: the learner's line (repr() stays for code)
+        from layerlab.views import step_line
+
+        text_method = getattr(printer, "text", None)
+        if callable(text_method):
+            text_method(step_line(self))
+
 
 class BuildLog:
     """The full build log, kept in a temporary file so memory stays bounded.
