@@ -260,6 +260,9 @@ class BuildResult:
             builder=t(f"builder.{self.builder}"),
         )
 
+    def __str__(self) -> str:
+        return self.summary()
+
     def __repr__(self) -> str:
         tag = self.tags[0] if self.tags else "<untagged>"
         return (

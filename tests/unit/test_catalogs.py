@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
 import re
 import string
 from pathlib import Path
@@ -289,3 +290,67 @@ def test_ages_read_like_docker_and_like_french() -> None:
     assert i18n.ago(now - 5 * 3600, now) == "il y a 5 heures"
     assert i18n.duration(400 * 86400) == "13 mois"
     assert i18n.duration(800 * 86400) == "2 ans"
+
+
+# ---------------------------------------------------------------- what a French notebook shows
+def _sample_result() -> Any:
+    from layerlab.build import BuildResult, BuildStep
+
+    steps = [
+        BuildStep(1, "FROM python:3.13-alpine", 4, "base", 0.0),
+        BuildStep(2, "RUN pip install flask", 4, "cached", 0.0),
+        BuildStep(3, 'CMD ["python","app.py"]', 4, "cached", 0.01),
+        BuildStep(4, "COPY app.py /app.py", 4, "built", 0.14),
+    ]
+    return BuildResult(
+        "classic",
+        ["hello:latest"],
+        ".",
+        "Dockerfile",
+        steps,
+        image_id="sha256:" + "c" * 64,
+        status="succeeded",
+        duration_s=1.25,
+    )
+
+
+def _sample_stack() -> Any:
+    from layerlab.layers import Layer, LayerStack
+
+    layers = [
+        Layer(2, "sha256:" + "a" * 64, "COPY app.py /app.py", 120, False, False),
+        Layer(1, "<missing>", "RUN pip install flask", 12_500_000, False, False),
+        Layer(0, "<missing>", "/bin/sh -c #(nop) ADD file:abc in /", 167_700_000, False, True),
+    ]
+    return LayerStack("hello", "sha256:" + "c" * 64, layers, base_image="python:3.13-alpine")
+
+
+def test_learner_renderings_read_as_french() -> None:
+    from IPython.lib.pretty import pretty
+
+    from layerlab.views import build_html, build_text, layers_html, layers_text
+
+    i18n.set_language("fr")
+    result = _sample_result()
+    stack = _sample_stack()
+    shown = {
+        "str(result)": str(result),
+        "result": pretty(result),
+        "result.steps": pretty(result.steps),
+        "build_text": build_text(result),
+        "build_html": html.unescape(re.sub(r"<[^>]+>", " ", build_html(result))),
+        "layers_text": layers_text(stack),
+        "layers_html": html.unescape(re.sub(r"<[^>]+>", " ", layers_html(stack))),
+    }
+    assert shown["str(result)"] == (
+        "L'image hello:latest (cccccccccccc) a été construite en 1,2\u202fs\u00a0: 2 sur 3 "
+        "étapes venues du cache (constructeur classique)"
+    )
+    assert shown["result"] == shown["str(result)"]
+    assert "en cache" in shown["result.steps"]
+    assert "167,7\u202fMo" in shown["layers_text"]
+    assert "3 couches" in shown["layers_html"]
+    for what, text in shown.items():
+        assert not english_words(text), f"{what}: {english_words(text)} in {text!r}"
+        assert not typography_problems(text), f"{what}: {typography_problems(text)}"
+    assert repr(result).startswith("<BuildResult succeeded hello:latest")  # code keeps repr()
