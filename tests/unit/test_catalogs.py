@@ -335,8 +335,8 @@ def test_learner_renderings_read_as_french() -> None:
     stack = _sample_stack()
     shown = {
         "str(result)": str(result),
-        "result": pretty(result),
-        "result.steps": pretty(result.steps),
+        "result": pretty(result),  # type: ignore[no-untyped-call]
+        "result.steps": pretty(result.steps),  # type: ignore[no-untyped-call]
         "build_text": build_text(result),
         "build_html": html.unescape(re.sub(r"<[^>]+>", " ", build_html(result))),
         "layers_text": layers_text(stack),
