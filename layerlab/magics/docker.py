@@ -347,7 +347,10 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
             repository, _ = docker_cli.split_reference(args.name)
             print(t("docker.push_refers", repository=repository))
             return docker_cli.push(
-                args.name, on_layer=lambda layer, status: print(f"{layer}: {status}")
+                args.name,
+                on_layer=lambda layer, status: print(
+                    t("docker.push_layer", layer=layer, status=docker_cli.push_status_words(status))
+                ),
             )
         case "pull":
             digest = docker_cli.pull(args.name)
