@@ -354,3 +354,61 @@ def test_learner_renderings_read_as_french() -> None:
         assert not english_words(text), f"{what}: {english_words(text)} in {text!r}"
         assert not typography_problems(text), f"{what}: {typography_problems(text)}"
     assert repr(result).startswith("<BuildResult succeeded hello:latest")  # code keeps repr()
+
+
+# ---------------------------------------------------------------- compiled on first use
+@pytest.fixture
+def locale_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The catalogs copied to a folder of their own, the kit pointed at it."""
+    import shutil
+
+    folder = tmp_path / "locale"
+    for lang in i18n.LANGUAGES:
+        target = folder / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(i18n.po_path(lang), target / "layerlab.po")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", folder)
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return folder
+
+
+def test_catalog_is_compiled_next_to_the_po_then_recompiled_when_the_po_changes(
+    locale_copy: Path,
+) -> None:
+    import os
+
+    po = locale_copy / "fr" / "LC_MESSAGES" / "layerlab.po"
+    mo = po.with_suffix(".mo")
+    i18n.set_language("fr")
+    assert i18n.t("status.cached") == "en cache"
+    assert mo.is_file()
+    assert oct(mo.stat().st_mode & 0o777) == "0o644"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "en cache"', 'msgstr "dans le cache"'),
+        encoding="utf-8",
+    )
+    os.utime(po, ns=(mo.stat().st_mtime_ns + 10**9,) * 2)
+    i18n._catalogs.clear()
+    assert i18n.t("status.cached") == "dans le cache"
+
+
+def test_read_only_install_compiles_into_the_user_cache(
+    locale_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fault injection: the package folder is not writable (the tests run as root, who
+    # can write anywhere, so the permission bits alone would not show it)
+    monkeypatch.setattr("layerlab.i18n.os.access", lambda _path, _mode: False)
+    i18n.set_language("fr")
+    assert i18n.t("status.cached") == "en cache"
+    assert not (locale_copy / "fr" / "LC_MESSAGES" / "layerlab.mo").exists()
+    assert list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+
+
+def test_a_wheel_without_po_files_uses_its_compiled_catalog(locale_copy: Path) -> None:
+    for lang in i18n.LANGUAGES:
+        po = locale_copy / lang / "LC_MESSAGES" / "layerlab.po"
+        i18n.compile_catalog(lang, po.with_suffix(".mo"))
+        po.unlink()
+    i18n.set_language("fr")
+    assert i18n.tn("age.days", 2) == "2 jours"
