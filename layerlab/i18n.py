@@ -233,8 +233,13 @@ _DURATION_UNITS: Final = (
 def decimal(value: float, digits: int | None = 1) -> str:
     """``value`` with ``digits`` decimals: ``1,234.5`` in English, ``1 234,5`` in French
     (``digits=None``: as few as needed, ``10`` or ``0.5``)."""
+    return _decimal(value, digits, language())
+
+
+def _decimal(value: float, digits: int | None, lang: str) -> str:
+    # the language is looked up once by the caller: with "auto" it reads the environment
     text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
-    if language() == "fr":
+    if lang == "fr":
         return text.replace(",", NNBSP).replace(".", ",")
     return text
 
@@ -247,7 +252,7 @@ def size(nbytes: float) -> str:
     value = float(nbytes)
     for index, unit in enumerate(units):
         if abs(value) < 1000 or index == len(units) - 1:
-            number = f"{value:.0f}" if index == 0 else decimal(value, 1)
+            number = f"{value:.0f}" if index == 0 else _decimal(value, 1, lang)
             return f"{number}{space}{unit}"
         value /= 1000
     raise AssertionError  # the loop returns at its last unit
@@ -255,9 +260,10 @@ def size(nbytes: float) -> str:
 
 def seconds(value: float, digits: int | None = 1) -> str:
     """A duration in seconds: ``1.2s`` in English (docker's form), ``1,2 s`` in French."""
-    if language() == "fr":
-        return f"{decimal(value, digits)}{NNBSP}s"
-    return f"{decimal(value, digits)}s"
+    lang = language()
+    if lang == "fr":
+        return f"{_decimal(value, digits, lang)}{NNBSP}s"
+    return f"{_decimal(value, digits, lang)}s"
 
 
 def duration(value: float) -> str:
