@@ -412,3 +412,25 @@ def test_a_wheel_without_po_files_uses_its_compiled_catalog(locale_copy: Path) -
         po.unlink()
     i18n.set_language("fr")
     assert i18n.tn("age.days", 2) == "2 jours"
+
+
+def test_widgets_read_as_french() -> None:
+    from layerlab.widgets.build_view import BuildView
+    from layerlab.widgets.layer_stack import LayerStackView
+
+    i18n.set_language("fr")
+    view = BuildView.from_result(_sample_result())
+    stack = _sample_stack()
+    stacks = LayerStackView(stack, stack)
+    toggle = [label for label, _value in stacks.scale_toggle.options]
+    assert toggle == ["logarithmique", "linéaire"]
+    for what, markup in (
+        ("build rows", view.rows.value),
+        ("build summary", view.summary.value),
+        ("layer stacks", stacks.drawing.value),
+    ):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
+        assert not english_words(text), f"{what}: {english_words(text)} in {text!r}"
+        assert not typography_problems(text), f"{what}: {typography_problems(text)}"
+    assert "en cache" in view.rows.value
+    assert stacks.scale_toggle.description == "Échelle"
