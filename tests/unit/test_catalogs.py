@@ -434,3 +434,23 @@ def test_widgets_read_as_french() -> None:
         assert not typography_problems(text), f"{what}: {typography_problems(text)}"
     assert "en cache" in view.rows.value
     assert stacks.scale_toggle.description == "Échelle"
+
+
+def test_french_lab_outputs_are_checked_tools_lines_and_tags_aside() -> None:
+    from tests.french_outputs import problems_in
+
+    kit = {"output_type": "stream", "name": "stdout", "text": "Étape 2/4 : RUN pip install flask\n"}
+    tool = {"output_type": "stream", "name": "stdout", "text": "    Collecting flask\n"}
+    english = {"output_type": "execute_result", "data": {"text/plain": "REPOSITORY  TAG\n"}}
+    colon = {"output_type": "stream", "name": "stdout", "text": "python-hello-world: ok\n"}
+    assert problems_in([tool]) == []
+    assert problems_in([english])[0] == "English ['REPOSITORY', 'TAG']"
+    assert problems_in([kit])  # a plain space before ":" in French
+    assert problems_in([colon])
+    i18n.set_language("fr")
+    fine = {
+        "output_type": "stream",
+        "name": "stdout",
+        "text": i18n.t("view.step_started", number=2, total=4, instruction="RUN pip install flask"),
+    }
+    assert problems_in([fine]) == []
