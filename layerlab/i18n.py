@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    import gettext
     from collections.abc import Callable
 
 LANGUAGES: Final = ("en", "fr")
@@ -90,10 +89,17 @@ def _mo_path(lang: str) -> Path:
     if os.access(mo.parent, os.W_OK):
         compile_catalog(lang, mo)
         return mo
+    import hashlib
+
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "layerlab"
-    cached = cache / "locale" / f"{lang}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
+    # one file per installed catalog and version of it (several installs may share a cache)
+    where = hashlib.sha256(str(po).encode()).hexdigest()[:12]
+    cached = cache / "locale" / f"{lang}-{where}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
     if not cached.exists():
         compile_catalog(lang, cached)
+        for older in cached.parent.glob(f"{lang}-{where}-*.mo"):
+            if older != cached:
+                older.unlink(missing_ok=True)  # an earlier version of the same catalog
     return cached
 
 
@@ -102,6 +108,9 @@ def _load(lang: str) -> _Catalog:
 
     class _Reader(gettext.GNUTranslations):
         def by_key(self) -> dict[str, tuple[str, ...]]:
+            # gettext looks messages up by (context, English text); the kit knows only the
+            # context (the key), so it indexes the parsed catalog once by context: gettext
+            # has no public way to list a catalog's entries
             singular: dict[str, str] = {}
             plural: dict[str, dict[int, str]] = {}
             for entry, text in self._catalog.items():  # type: ignore[attr-defined]
@@ -129,14 +138,6 @@ def _catalog(lang: str) -> _Catalog:
     if catalog is None:
         catalog = _catalogs[lang] = _load(lang)
     return catalog
-
-
-def translations(lang: str) -> gettext.GNUTranslations:
-    """The compiled catalog of ``lang`` as a standard ``gettext`` object (for tools and tests)."""
-    import gettext
-
-    with _mo_path(lang).open("rb") as handle:
-        return gettext.GNUTranslations(handle)
 
 
 def language() -> str:

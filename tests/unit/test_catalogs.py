@@ -402,7 +402,18 @@ def test_read_only_install_compiles_into_the_user_cache(
     i18n.set_language("fr")
     assert i18n.t("status.cached") == "en cache"
     assert not (locale_copy / "fr" / "LC_MESSAGES" / "layerlab.mo").exists()
-    assert list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+    compiled = list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+    assert len(compiled) == 1
+    # a newer .po: compiled again, the older copy removed (the cache does not grow)
+    import os
+
+    po = locale_copy / "fr" / "LC_MESSAGES" / "layerlab.po"
+    os.utime(po, ns=(po.stat().st_mtime_ns + 10**9,) * 2)
+    i18n._catalogs.clear()
+    assert i18n.t("status.cached") == "en cache"
+    again = list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+    assert len(again) == 1
+    assert again != compiled
 
 
 def test_a_wheel_without_po_files_uses_its_compiled_catalog(locale_copy: Path) -> None:
