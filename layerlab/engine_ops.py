@@ -609,7 +609,8 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
             for key, value in entry.items():
-                lines.append(f"{key}: {value}")
+                known = {"Untagged": "docker.untagged", "Deleted": "docker.deleted"}.get(key)
+                lines.append(t(known, name=value) if known else f"{key}: {value}")
     return lines
 
 
@@ -629,6 +630,17 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
         if entry.get("Deleted")
     )
     return PruneSummary("images", deleted, int(answer.get("SpaceReclaimed") or 0))
+
+
+def push_status_words(status: str) -> str:
+    """A layer's final push state (the engine's English words) in the learner's language."""
+    if status == PUSHED:
+        return t("docker.push_pushed")
+    if status == EXISTS:
+        return t("docker.push_exists")
+    if status.startswith(MOUNTED):
+        return t("docker.push_mounted_from", repository=status.removeprefix(MOUNTED).strip())
+    return status
 
 
 def summarize_push(

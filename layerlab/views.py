@@ -133,10 +133,12 @@ def layers_text(stack: LayerStack) -> str:
         size=human_size(stack.total_bytes),
     )
     lines = [title]
+    no_id = t("layers.no_id")
     header = f"{t('table.layer'):<14}{t('table.size'):>10}  {'':5}{t('layers.header')}"
     lines.append(header)
     for layer in stack.layers:
-        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
+        # docker history's "<missing>": the layer has no image id on this engine
+        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else no_id
         where = t("layers.base_word") if layer.from_base else ""
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")

@@ -803,7 +803,7 @@ class BuildKitBuilder:
                 process.stdout.close()
         if timed_out.is_set():
             raise BuildInterrupted(
-                t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
+                t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
         if code == 0:
             image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""

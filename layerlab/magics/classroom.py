@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 
 @magics_class
@@ -23,7 +25,7 @@ class ClassroomMagics(Magics):
         """Remove your containers and images (only the ones the kit made for you)."""
         from layerlab.classroom import cleanup
 
-        args = parse_argstring(self.docker_cleanup, line)
+        args = parse(self.docker_cleanup, line)
         return cleanup(older_than_hours=args.older_than, dry_run=args.dry_run, force=args.force)
 
     @line_magic

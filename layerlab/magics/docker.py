@@ -8,7 +8,6 @@ one ``LayerlabError`` line: never a traceback.
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import sys
 from typing import Any, NoReturn
@@ -18,6 +17,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from layerlab import i18n
 from layerlab.i18n import t
+from layerlab.magics._args import argparse_message
 
 #: Spelling of the CLI's management commands (``image ls``) → the kit's command names.
 _GROUPS: dict[str, dict[str, str]] = {
@@ -60,17 +60,9 @@ class _HelpFormatter(argparse.HelpFormatter):
             usage, actions, groups, t("dockerhelp.usage") if prefix is None else prefix
         )
 
-
-#: argparse's own error sentences (English, from the standard library) → the kit's messages
-_ARGPARSE_ERRORS = (
-    (re.compile(r"the following arguments are required: (?P<args>.+)"), "dockerhelp.required"),
-    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "dockerhelp.unrecognized"),
-    (
-        re.compile(r"argument (?P<argument>\S+): invalid int value: (?P<value>.+)"),
-        "dockerhelp.invalid_int",
-    ),
-    (re.compile(r"argument (?P<argument>\S+): expected one argument"), "dockerhelp.expected_one"),
-)
+    def start_section(self, heading: str | None) -> None:
+        # argparse writes "heading:"; French puts a no-break space before the colon
+        super().start_section(None if heading is None else t("dockerhelp.heading", title=heading))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,12 +76,7 @@ class _Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help=t("dockerhelp.help"))
 
     def error(self, message: str) -> NoReturn:
-        for pattern, key in _ARGPARSE_ERRORS:
-            match = pattern.fullmatch(message)
-            if match:
-                message = t(key, **match.groupdict())
-                break
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(t("dockerhelp.error", prog=self.prog, message=argparse_message(message)))
 
     def exit(self, _status: int = 0, message: str | None = None) -> NoReturn:
         if message:
@@ -440,7 +427,10 @@ def run_command(  # noqa: C901, PLR0911, PLR0912, PLR0915 - one branch per docke
             repository, _ = references.split(args.name)
             print(t("docker.push_refers", repository=repository))
             return engine_ops.push(
-                args.name, on_layer=lambda layer, status: print(f"{layer}: {status}")
+                args.name,
+                on_layer=lambda layer, status: print(
+                    t("docker.push_layer", layer=layer, status=engine_ops.push_status_words(status))
+                ),
             )
         case "pull":
             digest = engine_ops.pull(args.name)

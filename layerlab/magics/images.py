@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
     from layerlab.image_list import IdList, ImageTable
@@ -24,7 +26,7 @@ class ImageMagics(Magics):
         """List your images (``--all``: every image on the engine), like ``docker image ls``."""
         from layerlab.image_list import images
 
-        args = parse_argstring(self.docker_images, line)
+        args = parse(self.docker_images, line)
         quiet: bool = args.quiet
         return images(args.reference, everything=args.all, quiet=quiet)
 
@@ -37,7 +39,7 @@ class ImageMagics(Magics):
         """Show an image's layers, newest on top, like ``docker history``."""
         from layerlab import layers
 
-        args = parse_argstring(self.docker_history, line)
+        args = parse(self.docker_history, line)
         stack = layers(args.image, base=args.base)
         if args.other is None:
             return _layer_view(stack)
