@@ -46,6 +46,7 @@ _LAZY = {
     "Layer": "layerlab.layers",
     "LayerStack": "layerlab.layers",
     "layers": "layerlab.layers",
+    "layer_files": "layerlab.layer_files",
 }
 
 

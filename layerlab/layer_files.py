@@ -25,7 +25,9 @@ import enum
 import io
 import json
 import posixpath
+import sys
 import tarfile
+import types
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -626,3 +628,14 @@ def diff(first: ImageFiles, second: ImageFiles) -> ImageDiff:
         elif before is not None and after is not None and before != after:
             changes.append(FileDiff(path, Change.MODIFIED, before[0], after[0]))
     return ImageDiff(first.image, second.image, changes)
+
+
+class _CallableModule(types.ModuleType):
+    """``layerlab.layer_files`` is both this module and the function (as ``layerlab.layers``):
+    once imported, Python binds the package attribute to the module."""
+
+    def __call__(self, image: str, **options: Any) -> ImageFiles:
+        return layer_files(image, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
