@@ -21,6 +21,7 @@ Efficiency follows dive's ``filetree.Efficiency`` exactly (dive 0.13):
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import json
@@ -579,6 +580,47 @@ def layer_files(image: str, *, cache: LayerCache | None = None) -> ImageFiles:
         raise EngineError(t("lf.unreadable", image=image, reason="layers"))
     cache.remember_history(image_id, commands)
     return analyse(names.to_learner(engine_name), image_id, contents, commands)
+
+
+def read_from_layers(image: str, path: str, *, max_bytes: int = 1 << 20) -> dict[int, bytes]:
+    """The content of ``path`` in every layer of ``image`` that holds it (layer index →
+    bytes, at most ``max_bytes`` each), even when a later layer deleted it: what anyone
+    who pulls the image can read back (``docker save`` and a tar tool are enough)."""
+    from docker.errors import ImageNotFound
+
+    from layerlab import names
+
+    engine_name = names.resolve(image)
+    wanted = split_whiteout(path)[0]
+    client = _client()
+    try:
+        diff_ids = [str(d) for d in client.api.inspect_image(engine_name)["RootFS"]["Layers"]]
+    except ImageNotFound:
+        raise EngineError(t("engine.no_such_image", image=image)) from None
+    hexes = {d.split(":", 1)[-1] for d in diff_ids}
+    found: dict[str, bytes] = {}
+    saved = _Saved()
+    reader = _ChunkReader(client.api.get_image(engine_name, chunk_size=_CHUNK))
+    with tarfile.open(fileobj=io.BufferedReader(reader, _CHUNK), mode="r|") as outer:
+        for member in outer:
+            data = outer.extractfile(member) if member.isfile() else None
+            if data is None:
+                continue
+            if _is_layer_member(member.name, hexes):
+                with tarfile.open(fileobj=data, mode="r|", bufsize=_CHUNK) as inner:
+                    for entry in inner:
+                        content = inner.extractfile(entry) if entry.isfile() else None
+                        if content is not None and split_whiteout(entry.name) == (
+                            wanted,
+                            False,
+                            False,
+                        ):
+                            found[member.name] = content.read(max_bytes)
+            elif member.name.endswith(".json"):
+                with contextlib.suppress(ValueError):
+                    saved.jsons[member.name] = json.loads(data.read())
+    order = _order(saved, diff_ids) or []
+    return {index: found[name] for index, name in enumerate(order) if name in found}
 
 
 @dataclass(frozen=True, slots=True)
