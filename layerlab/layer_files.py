@@ -138,6 +138,7 @@ class LayerCache:
         self._held = 0
         self.hits = 0
         self.misses = 0
+        self.analysed = 0  # layers parsed and stored
         #: commands of each image's layers (small), so a fully cached image needs no stream
         self.histories: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
@@ -157,6 +158,7 @@ class LayerCache:
         if not layer.diff_id or layer.diff_id in self._layers:
             return
         self._layers[layer.diff_id] = layer
+        self.analysed += 1
         self._held += len(layer.entries)
         while self._held > self.max_entries and len(self._layers) > 1:
             _, dropped = self._layers.popitem(last=False)
