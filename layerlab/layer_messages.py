@@ -78,6 +78,14 @@ register(
             "fr": f"Conseils sur ce Dockerfile ({{count}}){NBSP}:",
         },
         "lint.line": {"en": "line {line}", "fr": "ligne {line}"},
+        "lint.finding": {
+            "en": "{code} line {line} [{level}]: {message}",
+            "fr": f"{{code}} ligne {{line}} [{{level}}]{NBSP}: {{message}}",
+        },
+        "lint.level.error": {"en": "error", "fr": "erreur"},
+        "lint.level.warning": {"en": "warning", "fr": "avertissement"},
+        "lint.level.info": {"en": "info", "fr": "info"},
+        "lint.level.style": {"en": "style", "fr": "style"},
         "lint.failed": {
             "en": "hadolint found problems at level {threshold} or above: fix them, or "
             "raise Layerlab.lint_failure_threshold",
