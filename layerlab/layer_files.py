@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import io
 import json
 import posixpath
+import queue
 import sys
 import tarfile
+import threading
 import types
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from layerlab import layer_messages  # noqa: F401 - registers the lf.* messages
 from layerlab.errors import EngineError
 from layerlab.i18n import t
+from layerlab.tar_stream import ByteSource, Member, members
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -96,12 +98,29 @@ def split_whiteout(name: str) -> tuple[str, bool, bool]:
     return path, False, False
 
 
-def _fingerprint(member: tarfile.TarInfo) -> int:
+def _fingerprint(member: TarHeader) -> int:
     return hash((member.size, member.mode, int(member.mtime), member.linkname, member.type))
 
 
-def read_layer(tar: tarfile.TarFile, diff_id: str = "", tar_bytes: int = 0) -> LayerContents:
-    """The entries of one layer tar opened in stream mode (contents are skipped, not read)."""
+class TarHeader(Protocol):
+    """What ``read_layer`` needs of a tar member (``tar_stream.Member``, ``TarInfo``)."""
+
+    name: str
+    size: int
+    mode: int
+    linkname: str
+
+    @property
+    def mtime(self) -> Any: ...
+
+    @property
+    def type(self) -> bytes: ...
+
+    def isdir(self) -> bool: ...
+
+
+def read_layer(tar: Iterable[TarHeader], diff_id: str = "", tar_bytes: int = 0) -> LayerContents:
+    """The entries of one layer tar, from its headers (contents are skipped, not read)."""
     raw: list[tuple[str, int, bool, bool, int]] = []
     opaque: list[str] = []
     parents: set[str] = set()
@@ -177,6 +196,10 @@ class LayerCache:
 
     def __len__(self) -> int:
         return len(self._layers)
+
+    def layers(self) -> list[LayerContents]:
+        """The layers held, least recently used first."""
+        return list(self._layers.values())
 
     def __contains__(self, diff_id: object) -> bool:
         return diff_id in self._layers
@@ -383,28 +406,49 @@ def analyse(
     )
 
 
-class _ChunkReader(io.RawIOBase):
-    """A file object over the engine's chunk generator (no buffering to disk)."""
+class _Pump:
+    """The engine's chunks, received by a thread while the caller parses (the socket read
+    releases the GIL, so the engine never waits on the parsing); at most ``ahead`` chunks
+    are held, so memory stays flat whatever the image size."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._pending = memoryview(b"")
-        self.bytes_read = 0
+    def __init__(self, chunks: Iterable[bytes], ahead: int = 16) -> None:
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(chunks,), daemon=True)
+        self._thread.start()
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
             try:
-                self._pending = memoryview(next(self._chunks))
-            except StopIteration:
-                return 0
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        self.bytes_read += count
-        return count
+                self._queue.put(item, timeout=0.2)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def _run(self, chunks: Iterable[bytes]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+            self._put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the reading thread
+            self._put(exc)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
 
 
 def _is_layer_member(name: str, diff_hexes: set[str]) -> bool:
@@ -422,7 +466,7 @@ class _Saved:
 
 
 def read_saved(
-    stream: IO[bytes],
+    chunks: Iterable[bytes],
     diff_ids: list[str],
     cache: LayerCache | None = None,
     *,
@@ -443,27 +487,23 @@ def read_saved(
             known = cache.peek(diff_id)
             if known is not None and known.tar_bytes:
                 by_size.setdefault(known.tar_bytes, []).append(diff_id)
-    outer = tarfile.open(fileobj=stream, mode="r|", bufsize=_CHUNK)  # noqa: SIM115
-    with outer:
-        for member in outer:
-            if not member.isfile():
-                continue
-            if _is_layer_member(member.name, hexes):
-                _read_layer_member(outer, member, saved, cache, by_size)
-            elif member.name.endswith(".json") or (
-                member.name.startswith("blobs/") and member.size < _CHUNK
-            ):
-                data = outer.extractfile(member)
-                try:
-                    saved.jsons[member.name] = json.loads(data.read()) if data else None
-                except ValueError:
-                    continue
+    source = ByteSource(chunks)
+    for member in members(source):
+        if not member.isfile():
+            continue
+        if _is_layer_member(member.name, hexes):
+            _read_layer_member(source, member, saved, cache, by_size)
+        elif member.name.endswith(".json") or (
+            member.name.startswith("blobs/") and member.size < _CHUNK
+        ):
+            with contextlib.suppress(ValueError):
+                saved.jsons[member.name] = json.loads(member.read())
     return saved
 
 
 def _read_layer_member(
-    outer: tarfile.TarFile,
-    member: tarfile.TarInfo,
+    source: ByteSource,
+    member: Member,
     saved: _Saved,
     cache: LayerCache | None,
     by_size: dict[int, list[str]],
@@ -478,12 +518,7 @@ def _read_layer_member(
     if len(candidates) == 1:
         saved.guessed[name] = candidates[0]
         return
-    data = outer.extractfile(member)
-    if data is None:  # pragma: no cover - isfile() members always have data
-        return
-    inner = tarfile.open(fileobj=data, mode="r|", bufsize=_CHUNK)  # noqa: SIM115
-    with inner:
-        saved.layers[name] = read_layer(inner, tar_bytes=member.size)
+    saved.layers[name] = read_layer(members(source, member.size), tar_bytes=member.size)
 
 
 def _order(saved: _Saved, diff_ids: list[str]) -> list[str] | None:
@@ -567,8 +602,8 @@ def layer_files(image: str, *, cache: LayerCache | None = None) -> ImageFiles:
     contents: list[LayerContents] | None = None
     for guess in (True, False):
         try:
-            reader = _ChunkReader(client.api.get_image(engine_name, chunk_size=_CHUNK))
-            saved = read_saved(io.BufferedReader(reader, _CHUNK), diff_ids, cache, guess=guess)
+            with _Pump(client.api.get_image(engine_name, chunk_size=_CHUNK)) as pump:
+                saved = read_saved(pump, diff_ids, cache, guess=guess)
         except (APIError, tarfile.TarError) as exc:
             raise EngineError(t("lf.unreadable", image=image, reason=exc)) from None
         order = _order(saved, diff_ids)
@@ -602,25 +637,18 @@ def read_from_layers(image: str, path: str, *, max_bytes: int = 1 << 20) -> dict
     hexes = {d.split(":", 1)[-1] for d in diff_ids}
     found: dict[str, bytes] = {}
     saved = _Saved()
-    reader = _ChunkReader(client.api.get_image(engine_name, chunk_size=_CHUNK))
-    with tarfile.open(fileobj=io.BufferedReader(reader, _CHUNK), mode="r|") as outer:
-        for member in outer:
-            data = outer.extractfile(member) if member.isfile() else None
-            if data is None:
+    with _Pump(client.api.get_image(engine_name, chunk_size=_CHUNK)) as pump:
+        source = ByteSource(pump)
+        for member in members(source):
+            if not member.isfile():
                 continue
             if _is_layer_member(member.name, hexes):
-                with tarfile.open(fileobj=data, mode="r|", bufsize=_CHUNK) as inner:
-                    for entry in inner:
-                        content = inner.extractfile(entry) if entry.isfile() else None
-                        if content is not None and split_whiteout(entry.name) == (
-                            wanted,
-                            False,
-                            False,
-                        ):
-                            found[member.name] = content.read(max_bytes)
+                for entry in members(source, member.size):
+                    if entry.isfile() and split_whiteout(entry.name) == (wanted, False, False):
+                        found[member.name] = entry.read(max_bytes)
             elif member.name.endswith(".json"):
                 with contextlib.suppress(ValueError):
-                    saved.jsons[member.name] = json.loads(data.read())
+                    saved.jsons[member.name] = json.loads(member.read())
     order = _order(saved, diff_ids) or []
     return {index: found[name] for index, name in enumerate(order) if name in found}
 

@@ -20,6 +20,8 @@ from layerlab.layer_files import (
     split_whiteout,
 )
 from layerlab.layer_views import files_text
+from layerlab.tar_stream import ByteSource
+from layerlab.tar_stream import members as tar_members
 
 Member = tuple[str, int] | tuple[str, str]  # (name, size) for a file, (name, "dir")
 
@@ -41,8 +43,7 @@ def layer_tar(*members: Member) -> bytes:
 
 def layer(diff_id: str, *members: Member) -> LayerContents:
     data = layer_tar(*members)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r|") as tar:
-        return read_layer(tar, diff_id, len(data))
+    return read_layer(tar_members(ByteSource([data])), diff_id, len(data))
 
 
 @pytest.mark.parametrize(
@@ -147,6 +148,11 @@ def test_cache_is_bounded_by_entries_and_drops_the_oldest() -> None:
     assert cache.misses == 1
 
 
+def chunked(data: bytes, size: int = 700) -> list[bytes]:
+    """The stream cut in odd-sized chunks, as the engine's HTTP chunks fall anywhere."""
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
 def saved_image(layers: list[bytes], layout: str) -> bytes:
     """A ``docker save`` tar: Engine 20.10 (``<id>/layer.tar``) or OCI (``blobs/``)."""
     import hashlib
@@ -181,7 +187,7 @@ def test_saved_image_layouts_are_read_in_one_pass(layout: str) -> None:
 
     tars = [layer_tar(("a", 3)), layer_tar(("b", 4))]
     diff_ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in tars]
-    saved = read_saved(io.BytesIO(saved_image(tars, layout)), diff_ids, LayerCache())
+    saved = read_saved(chunked(saved_image(tars, layout)), diff_ids, LayerCache())
     assert len(saved.layers) == 2
     manifest = saved.jsons["manifest.json"]
     paths = [saved.layers[name].entries[0].path for name in manifest[0]["Layers"]]
@@ -195,12 +201,10 @@ def test_a_cached_layer_is_skipped_by_its_size_and_checked_by_the_manifest() -> 
     diff_ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in tars]
     cache = LayerCache()
     cache.put(LayerContents(diff_ids[0], (), tar_bytes=len(tars[0])))
-    saved = read_saved(io.BytesIO(saved_image(tars, "docker-20.10")), diff_ids, cache)
+    saved = read_saved(chunked(saved_image(tars, "docker-20.10")), diff_ids, cache)
     assert saved.guessed == {"v1id0/layer.tar": diff_ids[0]}
     assert list(saved.layers) == ["v1id1/layer.tar"]
-    unguessed = read_saved(
-        io.BytesIO(saved_image(tars, "docker-20.10")), diff_ids, cache, guess=False
-    )
+    unguessed = read_saved(chunked(saved_image(tars, "docker-20.10")), diff_ids, cache, guess=False)
     assert not unguessed.guessed
     assert len(unguessed.layers) == 2
 
@@ -215,7 +219,7 @@ def test_a_wrong_size_guess_is_caught_by_the_manifest() -> None:
     diff_ids = ["sha256:" + hashlib.sha256(t).hexdigest() for t in tars]
     cache = LayerCache()
     cache.put(LayerContents(diff_ids[0], (), tar_bytes=len(tars[0])))
-    saved = read_saved(io.BytesIO(saved_image(tars, "docker-20.10")), diff_ids, cache)
+    saved = read_saved(chunked(saved_image(tars, "docker-20.10")), diff_ids, cache)
     order = _order(saved, diff_ids)
     assert order is not None
     assert _assemble(saved, order, diff_ids, cache) is None  # so layer_files reads again
@@ -250,3 +254,34 @@ def test_text_view_in_french_uses_french_units_and_spaces() -> None:
         assert "1.5 MB" in files_text(files)
     finally:
         i18n.set_language("auto")
+
+
+@pytest.mark.parametrize(
+    "tar_format", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT, tarfile.USTAR_FORMAT]
+)
+def test_header_walker_reads_what_tarfile_reads(tar_format: int) -> None:
+    out = io.BytesIO()
+    long_dir = "usr/lib/" + "d" * 90
+    names = [f"{long_dir}/file-{i}.py" for i in range(3)]
+    if tar_format != tarfile.USTAR_FORMAT:
+        names.append("usr/share/é" + "x" * 120)
+    with tarfile.open(fileobj=out, mode="w", format=tar_format) as tar:
+        for i, name in enumerate(names):
+            info = tarfile.TarInfo(name)
+            info.size = 1000 * i + 1
+            tar.addfile(info, io.BytesIO(b"y" * info.size))
+        link = tarfile.TarInfo("usr/bin/link")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/" + long_dir if tar_format != tarfile.USTAR_FORMAT else "/usr"
+        tar.addfile(link)
+        hard = tarfile.TarInfo("usr/bin/hard")
+        hard.type = tarfile.LNKTYPE
+        hard.linkname = names[0]
+        tar.addfile(hard)
+    data = out.getvalue()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r|") as tar:
+        expected = [(m.name, m.size, m.type, m.linkname) for m in tar]
+    source = ByteSource(chunked(data, 333))
+    got = [(m.name, m.size, m.type, m.linkname) for m in tar_members(source)]
+    assert got == expected
+    assert source.position <= len(data)
