@@ -276,7 +276,7 @@ def test_header_walker_reads_what_tarfile_reads(tar_format: int) -> None:
         tar.addfile(link)
         hard = tarfile.TarInfo("usr/bin/hard")
         hard.type = tarfile.LNKTYPE
-        hard.linkname = names[0]
+        hard.linkname = names[0] if tar_format != tarfile.USTAR_FORMAT else "usr/bin/link"
         tar.addfile(hard)
     data = out.getvalue()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r|") as tar:
