@@ -336,11 +336,11 @@ def analyse(
     counts: dict[str, int] = {}
     commands = list(created_by)
     result: list[LayerFiles] = []
-    per_layer: list[list[tuple[Entry, int, Change | None]]] = []
+    per_layer: list[list[tuple[Entry, int, Change | None, bool]]] = []
     total_size = 0
     layer_list = list(layers)
     for index, layer in enumerate(layer_list):
-        rows: list[tuple[Entry, int, Change | None]] = []
+        rows: list[tuple[Entry, int, Change | None, bool]] = []
         total_size += layer.size_bytes
         for entry in layer.entries:
             below = tree.get(entry.path)
@@ -348,11 +348,14 @@ def analyse(
                 deleted = 0 if below is None else below.total()
                 # dive: a whiteout counts what it deletes only when that was a folder
                 size = deleted if below is not None and below.is_dir else 0
-                rows.append((entry, deleted, Change.DELETED if below is not None else None))
+                was_dir = below is not None and below.is_dir
+                rows.append(
+                    (entry, deleted, Change.DELETED if below is not None else None, was_dir)
+                )
             else:
                 size = entry.size
                 change = Change.ADDED if below is None else Change.MODIFIED
-                rows.append((entry, entry.size, None if entry.is_dir else change))
+                rows.append((entry, entry.size, None if entry.is_dir else change, entry.is_dir))
             if entry.leaf:
                 cumulative[entry.path] = cumulative.get(entry.path, 0) + size
                 previous = smallest.get(entry.path)
@@ -382,8 +385,8 @@ def analyse(
     inefficient = {path for path, count in counts.items() if count > 1}
     for layer_files, rows in zip(result, per_layer, strict=True):
         layer_files.changes.extend(
-            FileChange(entry.path, size, change, entry.is_dir, entry.path in inefficient)
-            for entry, size, change in rows
+            FileChange(entry.path, size, change, is_dir, entry.path in inefficient)
+            for entry, size, change, is_dir in rows
             if change is not None
         )
         layer_files.changes.sort(key=lambda c: c.path)

@@ -109,6 +109,7 @@ def test_deleted_folder_counts_its_content_once_not_as_waste() -> None:
     assert files.efficiency == 1.0
     deleted = files.layers[1].changes[0]
     assert (deleted.path, deleted.size, deleted.change) == ("/d", 30, Change.DELETED)
+    assert deleted.is_dir
     assert not files.final
 
 
