@@ -151,7 +151,7 @@ class LayerCache:
     file entries held, so memory stays flat however many images are looked at.
     """
 
-    def __init__(self, max_entries: int = 2_000_000) -> None:
+    def __init__(self, max_entries: int = 250_000) -> None:
         self.max_entries = max_entries
         self._layers: OrderedDict[str, LayerContents] = OrderedDict()
         self._held = 0
