@@ -40,6 +40,8 @@ from layerlab.tar_stream import ByteSource, Member, members
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from layerlab.layers import Layer, LayerStack
+
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 _DOUBLE_WHITEOUT = ".wh..wh."
@@ -608,6 +610,26 @@ def read_from_layers(image: str, path: str, *, max_bytes: int = 1 << 20) -> dict
                 saved.jsons[member.name] = json.loads(member.read())
     order = _order(saved, diff_ids) or []
     return {index: found[name] for index, name in enumerate(order) if name in found}
+
+
+def history_of(files: ImageFiles, stack: LayerStack) -> dict[int, Layer]:
+    """The ``docker history`` record (``layerlab.layers``) of each filesystem layer.
+
+    ``files.layers[i]`` is the i-th history entry that made a filesystem layer; the records
+    of ``stack`` (from ``layers(image, show_kit_labels=True)``) are paired with them in
+    order by their cleaned command, skipping the metadata-only entries.
+    """
+    records = sorted(stack.layers, key=lambda layer: layer.index)
+    paired: dict[int, Layer] = {}
+    position = 0
+    for layer_files in files.layers:
+        while position < len(records) and records[position].created_by != layer_files.created_by:
+            position += 1
+        if position == len(records):
+            break
+        paired[layer_files.index] = records[position]
+        position += 1
+    return paired
 
 
 @dataclass(frozen=True, slots=True)

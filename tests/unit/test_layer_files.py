@@ -286,3 +286,25 @@ def test_header_walker_reads_what_tarfile_reads(tar_format: int) -> None:
     got = [(m.name, m.size, m.type, m.linkname) for m in tar_members(source)]
     assert got == expected
     assert source.position <= len(data)
+
+
+def test_history_pairs_file_layers_with_docker_history_records() -> None:
+    from layerlab.layer_files import history_of
+    from layerlab.layers import Layer, LayerStack
+
+    files = analyse(
+        "img",
+        "id",
+        [layer("sha256:a", ("a", 1)), layer("sha256:b", ("b", 2))],
+        ["ADD rootfs.tar /", "RUN make"],
+    )
+    records = [
+        Layer(3, "<missing>", 'CMD ["app"]', 0, empty=True, from_base=False),
+        Layer(2, "<missing>", "RUN make", 2, empty=False, from_base=False),
+        Layer(1, "<missing>", "ENV A=1", 0, empty=True, from_base=True),
+        Layer(0, "<missing>", "ADD rootfs.tar /", 1, empty=False, from_base=True),
+    ]
+    paired = history_of(files, LayerStack("img", "id", records))
+    assert {index: record.index for index, record in paired.items()} == {0: 0, 1: 2}
+    assert paired[0].from_base
+    assert not paired[1].from_base
