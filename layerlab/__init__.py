@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.image_layers import Layer, LayerStack, layers
     from layerlab.image_list import images
+    from layerlab.layer_contents import layer_files
     from layerlab.waiting import wait_http
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "LayerlabError",
     "build",
     "images",
+    "layer_files",
     "layers",
     "load_ipython_extension",
     "wait_http",
@@ -49,6 +51,7 @@ _LAZY = {
     "Layer": "layerlab.image_layers",
     "LayerStack": "layerlab.image_layers",
     "layers": "layerlab.image_layers",
+    "layer_files": "layerlab.layer_contents",
     "wait_http": "layerlab.waiting",
 }
 

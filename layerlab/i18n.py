@@ -269,6 +269,11 @@ def size(nbytes: float) -> str:
     raise AssertionError  # the loop returns at its last unit
 
 
+def percent(ratio: float) -> str:
+    """``0.999`` → ``99.9 %`` (``99,9 %`` in French), a no-break space before the sign."""
+    return f"{decimal(ratio * 100, 1)}{NBSP}%"
+
+
 def seconds(value: float, digits: int | None = 1) -> str:
     """A duration in seconds: ``1.2s`` in English (docker's form), ``1,2 s`` in French."""
     lang = language()

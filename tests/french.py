@@ -51,6 +51,7 @@ _CODE = re.compile(
     r"|(?<!\w)--?[\w-]+"  # --builder, -p
     r"|\S*[./=<>:_](?=\S)\S*"  # result.log, 127.0.0.1:5000, KEY=VALUE, <name>, allowed_ports
     r"|\bHEALTHCHECK NONE\b|\bCMD ou NONE\b"  # HEALTHCHECK's own keywords
+    r"|\bAS [\w-]+"  # a stage name: FROM … AS build
     rf"|\b(?:{_INSTRUCTIONS})\b"
     r"|\b[0-9a-f]{12,64}\b"  # image and layer ids
     r"|\"[^\"]*\"|`[^`]*`"

@@ -24,6 +24,7 @@ class DockerfileMagics(Magics):
         help="Where to write the Dockerfile (default: ./Dockerfile).",
     )
     @argument("-a", "--append", action="store_true", help="Append to the file instead.")
+    @argument("--no-lint", action="store_true", help="Skip hadolint and the kit's advice.")
     @cell_magic
     def dockerfile(self, line: str, cell: str) -> None:
         """Check the cell as a Dockerfile and write it verbatim (UTF-8).
@@ -41,3 +42,20 @@ class DockerfileMagics(Magics):
             print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
             print(t("df.warning", message=warning), file=sys.stderr)
+        if settings().lint and not args.no_lint:
+            _advise(outcome.dockerfile)
+
+
+def _advise(dockerfile: model.Dockerfile) -> None:
+    from layerlab.errors import DockerfileError
+    from layerlab.lint import hadolint_binary, lint
+    from layerlab.magics._display import show
+
+    config = settings()
+    report = lint(
+        dockerfile, binary=hadolint_binary(config.hadolint_path), ignored=config.lint_ignored
+    )
+    if report:
+        show(report)
+    if report.failed(config.lint_failure_threshold):
+        raise DockerfileError(t("lint.failed", threshold=config.lint_failure_threshold))
