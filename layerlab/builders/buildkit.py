@@ -35,6 +35,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    EngineLine,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -286,7 +287,7 @@ def no_buildkit_message() -> str:
 # ---------------------------------------------------------------- progress parsing
 _PLAIN_LINE = re.compile(r"^#(?P<vertex>\d+) (?P<rest>.*)$")
 _STEP_NAME = re.compile(
-    r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
+    r"^\[(?:(?P<stage>[^\s\]]+) )?\s*(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
 )
 _DONE = re.compile(r"^DONE (?P<seconds>\d+(?:\.\d+)?)s$")
 _TIMED_OUTPUT = re.compile(r"^(?P<seconds>\d+\.\d+) ?(?P<text>.*)$")
@@ -358,6 +359,9 @@ class PlainProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        return [EngineLine(line), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         match = _PLAIN_LINE.match(line)
         if not match:
             # the CLI's own lines: the error summary after the progress, warnings
@@ -437,9 +441,9 @@ class RawJsonProgressParser:
     """Turns ``--progress=rawjson`` lines (one ``SolveStatus`` each) into ``BuildEvent``s.
 
     A vertex appears several times (when it starts, when it completes); logs come base64
-    encoded and may split a line across messages. For the log, it writes the lines the
-    plain printer would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``),
-    so ``result.log`` reads the same whichever mode ran.
+    encoded and may split a line across messages. ``result.log`` keeps the JSON lines
+    as sent; the ``LogLine`` events (for the views) are the lines the plain printer
+    would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``).
     """
 
     def __init__(self) -> None:
@@ -449,6 +453,11 @@ class RawJsonProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        # the log keeps the JSON lines as buildx sent them; the LogLines below render them
+        # the way the plain printer would, for the views
+        return [EngineLine(line), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         if not line.strip():
             return []
         try:
