@@ -232,13 +232,29 @@ def prefetch_base_ids(names: Sequence[str]) -> BaseResolver:
     return resolve
 
 
-def _layout(steps: Sequence[BuildStep]) -> list[tuple[str, int]]:
-    """(stage key, position) of each step, in order."""
+def _in_dockerfile_order(steps: Sequence[BuildStep]) -> list[BuildStep]:
+    """The steps in the Dockerfile's order: BuildKit reports vertices as they end (a fully
+    cached build often last step first), so its steps are sorted by the learner's line."""
+    if all(step.line is not None for step in steps):
+        return sorted(steps, key=lambda step: step.line or 0)
+    return list(steps)
+
+
+def _layout(steps: Sequence[BuildStep], builder: str) -> list[tuple[str, int]]:
+    """(stage key, position) of each step, in order.
+
+    BuildKit numbers the steps of each stage itself (``[stage n/m]``, FROM being 1), so
+    its own numbers are the positions; the classic builder numbers the whole file, so
+    stages are counted by their FROM.
+    """
     layout: list[tuple[str, int]] = []
     froms = 0
     positions: dict[str, int] = {}
     for step in steps:
         is_from = step.keyword == "FROM" or step.status == "base"
+        if builder == "buildkit":
+            layout.append((step.stage or "#1", step.number - 1))
+            continue
         if step.stage:
             key = step.stage
         else:
@@ -265,7 +281,8 @@ def _fingerprint(
     aliases = stage_aliases(parsed)
     steps: list[StepPrint] = []
     bases: dict[str, BaseImage] = {}
-    for step, (key, position) in zip(result.steps, _layout(result.steps), strict=True):
+    ordered = _in_dockerfile_order(result.steps)
+    for step, (key, position) in zip(ordered, _layout(ordered, result.builder), strict=True):
         files: dict[str, str] | None = None
         if complete and key != "#0" and step.keyword in ("COPY", "ADD"):
             sources = copy_sources(step.instruction, variables)
