@@ -66,8 +66,10 @@ def __getattr__(name: str) -> Any:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext layerlab``: register the magics (nothing heavy is imported here)."""
     from layerlab.magics import register
+    from layerlab.warmup import after_this_cell
 
     register(ipython)
+    after_this_cell(ipython)  # the first build's imports and probes, while the learner reads
 
 
 def unload_ipython_extension(ipython: Any) -> None:

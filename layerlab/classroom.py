@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
+from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels
 from layerlab.errors import LimitReached
 from layerlab.i18n import t, tn
 from layerlab.references import split_registry
@@ -259,7 +259,9 @@ def own_tags(tags: Iterable[str], learner: str | None) -> list[str]:
     real = [tag for tag in tags if tag != "<none>:<none>"]
     if learner is None:
         return real
-    prefix = slug(learner) + "/"
+    from layerlab.names import namespace_for  # lazy, as names imports config
+
+    prefix = namespace_for(learner) + "/"
     mine = [tag for tag in real if split_registry(tag)[1].startswith(prefix)]
     return mine or real
 

@@ -177,7 +177,9 @@ def _base_images(api: APIClient, wanted: tuple[str, ...]) -> Check:
 def _disk(api: APIClient) -> Check:
     name = t("doctor.disk")
     usage = api.df()
-    images = sum(int(i.get("Size") or 0) for i in usage.get("Images") or [])
+    # the engine's own total, each layer counted once (what `docker system df` shows);
+    # summing the images' sizes counts a base layer once per image built on it
+    images = int(usage.get("LayersSize") or 0)
     cache = sum(int(c.get("Size") or 0) for c in usage.get("BuildCache") or [])
     root = str(api.info().get("DockerRootDir") or "")
     local = os.environ.get("DOCKER_HOST", "unix://").startswith("unix://")

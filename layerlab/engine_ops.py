@@ -21,6 +21,7 @@ from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import (
+    LABEL_KIT,
     LABEL_OWNER,
     LABEL_SESSION,
     SESSION_ID,
@@ -302,6 +303,29 @@ def kit_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return engine_kit_labels({**settings().extra_labels, **(extra or {})})
 
 
+def refuse_others(name: str, *, container: bool = False) -> None:
+    """Refuse, in one line, to act on an image or container another learner made.
+
+    On a shared engine (a namespace in force) the kit's labels say whose it is; a name
+    under the learner's own namespace is theirs even when it points at an image another
+    learner made (removing it only removes their name). Names the kit did not label
+    (base images) and names that do not exist are left to the engine's own answer.
+    """
+    if not learner_names.namespace():
+        return
+    if not container and learner_names.to_engine(name) == name:
+        return  # already under the learner's namespace
+    api = _api()
+    try:
+        attrs = api.inspect_container(name) if container else api.inspect_image(name)
+    except _errors():
+        return
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    maker = labels.get(LABEL_OWNER)
+    if labels.get(LABEL_KIT) == "layerlab" and maker and maker != owner():
+        raise LayerlabError(t("docker.not_yours", name=learner_names.to_learner(name), owner=maker))
+
+
 # ---------------------------------------------------------------- containers
 def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
     ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
@@ -507,6 +531,8 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
     from concurrent.futures import ThreadPoolExecutor
 
     targets = [names] if isinstance(names, str) else list(names)
+    for target in targets:
+        refuse_others(target, container=True)
     api = _api()
 
     def stop_one(name: str) -> BaseException | None:
@@ -528,6 +554,7 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     """Remove containers (``force``: stop running ones first), like ``docker rm``."""
     removed = []
     for name in [names] if isinstance(names, str) else names:
+        refuse_others(name, container=True)
         try:
             _api().remove_container(name, force=force)
         except _errors() as exc:
@@ -613,8 +640,10 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     Returns the engine's ``Untagged: …`` / ``Deleted: …`` lines."""
     lines = []
     for name in [names] if isinstance(names, str) else names:
+        engine_name = learner_names.resolve(name)
+        refuse_others(engine_name)
         try:
-            answer = _api().remove_image(learner_names.resolve(name), force=force)
+            answer = _api().remove_image(engine_name, force=force)
         except _errors() as exc:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
@@ -683,7 +712,9 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     The registry is the first part of the name (``127.0.0.1:5000/app``); a name without
     one goes to Docker Hub. Layers the registry already holds are not sent again.
     """
-    repository, version = references.split(learner_names.resolve(reference))
+    engine_name = learner_names.resolve(reference)
+    refuse_others(engine_name)
+    repository, version = references.split(engine_name)
     full = f"{repository}:{version}"
     api = _api()
     try:

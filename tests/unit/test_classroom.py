@@ -78,7 +78,7 @@ def test_limit_messages_follow_the_language(config: Layerlab) -> None:
 # ---------------------------------------------------------------- cleanup model
 def test_own_tags_keep_other_learners_tags_of_a_shared_image() -> None:
     tags = ["alice/app:latest", "bob/copy:1", "127.0.0.1:5000/alice/app:latest"]
-    assert own_tags(tags, "Alice") == ["alice/app:latest", "127.0.0.1:5000/alice/app:latest"]
+    assert own_tags(tags, "alice") == ["alice/app:latest", "127.0.0.1:5000/alice/app:latest"]
     assert own_tags(["app:latest", "<none>:<none>"], "alice") == ["app:latest"]
     assert own_tags(tags, None) == tags
 
