@@ -732,6 +732,38 @@ def parse_lines(
 
 
 # ---------------------------------------------------------------- the builder
+def _outcome(code: int, iidfile: Path, parser: ProgressParser) -> Iterator[BuildEvent]:
+    """The last event of a CLI run that ended with exit ``code``."""
+    if code == 0:
+        image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
+        yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
+    elif not _engine_answers():
+        # the CLI's own words ("error reading from server: EOF", a RUN "failed" because
+        # its executor vanished) would blame the learner's step: the engine went away
+        reason = parser.last_message or t("buildkit.exit", code=code)
+        yield BuildError(t("engine.lost", reason=reason))
+    elif not parser.failed:
+        yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+
+
+def _engine_answers() -> bool:
+    """True when the engine (DOCKER_HOST) answers a ping, asked afresh after a failure."""
+    import docker
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
+    try:
+        client = docker.from_env(timeout=5)  # the DOCKER_HOST the CLI used
+    except DockerException:
+        return False
+    try:
+        return bool(client.ping())
+    except (DockerException, RequestException, OSError):
+        return False
+    finally:
+        client.close()
+
+
 def stop_process(process: subprocess.Popen[str], grace_s: float = STOP_GRACE_S) -> None:
     """Stop the CLI so the daemon cancels its build, then reap it.
 
@@ -814,11 +846,7 @@ class BuildKitBuilder:
             raise BuildInterrupted(
                 t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
-        if code == 0:
-            image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
-            yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
-        elif not parser.failed:
-            yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+        yield from _outcome(code, iidfile, parser)
 
 
 __all__ = [
