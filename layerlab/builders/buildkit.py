@@ -485,8 +485,8 @@ class PlainProgressParser:
     Each line ``#N …`` belongs to vertex N; the first line of a vertex is its name. The
     printer repeats the name when it switches between concurrent vertices (with ``#N ...``
     where it paused), so a vertex starts once, however often its name is printed. Every
-    line except step output goes to the log verbatim (as ``LogLine``), so ``result.log``
-    keeps what the CLI printed.
+    line goes to the log verbatim, first (``EngineLine``), so ``result.log`` is what the
+    CLI printed; the lines that are not step output are also ``LogLine``s for the views.
     """
 
     def __init__(self) -> None:
