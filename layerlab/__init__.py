@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from layerlab.api import build
     from layerlab.build import BuildResult, BuildStep
     from layerlab.cache import CacheReport
-    from layerlab.engine_ops import images
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.image_layers import Layer, LayerStack, layers
+    from layerlab.image_list import images
+    from layerlab.waiting import wait_http
 
 __all__ = [
     "BuildFailed",
@@ -32,11 +33,12 @@ __all__ = [
     "images",
     "layers",
     "load_ipython_extension",
+    "wait_http",
 ]
 
 _LAZY = {
     "build": "layerlab.api",
-    "images": "layerlab.engine_ops",
+    "images": "layerlab.image_list",
     "BuildResult": "layerlab.build",
     "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",
@@ -47,6 +49,7 @@ _LAZY = {
     "Layer": "layerlab.image_layers",
     "LayerStack": "layerlab.image_layers",
     "layers": "layerlab.image_layers",
+    "wait_http": "layerlab.waiting",
 }
 
 

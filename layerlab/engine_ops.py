@@ -26,7 +26,6 @@ from layerlab.engine import (
     LABEL_SESSION,
     SESSION_ID,
     connect,
-    is_podman,
     owner,
     scope_labels,
 )
@@ -127,6 +126,8 @@ class ContainerRun:
     ports: dict[str, tuple[str, int]] = field(default_factory=dict)
     exit_code: int | None = None
     output: str | None = None
+    #: no --name was given: the engine chose one (the learner is told which)
+    named_by_engine: bool = False
 
     @property
     def short_id(self) -> str:
@@ -142,13 +143,15 @@ class ContainerRun:
         if self.exit_code is not None:
             return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
         ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
-        return t(
+        started = t(
             "docker.started_ports" if ports else "docker.started",
             name=self.name,
             short_id=self.short_id,
             image=self.image,
             ports=ports,
         )
+        hint = "docker.named_by_engine" if self.named_by_engine else "docker.use_by_name"
+        return f"{started}\n{t(hint, name=self.name)}"
 
     def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
         printer.text(str(self))
@@ -395,7 +398,11 @@ def run(
         _remove_quietly(api, container_id)
         raise engine_error(exc, name=name or "", image=image) from None
     started = ContainerRun(
-        id=container_id, name=_container_name(attrs), image=image, ports=_bindings(attrs)
+        id=container_id,
+        name=_container_name(attrs),
+        image=learner_names.to_learner(image),
+        ports=_bindings(attrs),
+        named_by_engine=name is None,
     )
     if detach:
         return started
@@ -577,52 +584,6 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
-def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
-    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
-    api = _api()
-    filters: dict[str, Any] = {}
-    if mine:
-        filters["label"] = scope_labels()
-    if reference is not None:
-        reference = learner_names.resolve(reference)
-    try:
-        summaries = api.images(name=reference, all=all_images, filters=filters or None)
-    except _errors() as exc:
-        raise engine_error(exc) from None
-    if learner_names.namespace():
-        # on a shared engine, other learners' images are not this learner's business
-        me = owner()
-        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
-    rows: list[list[str]] = []
-    records: list[dict[str, Any]] = []
-    podman = is_podman()
-    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
-        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
-        for tag in tags or ["<none>:<none>"]:
-            repository, name = references.split(learner_names.to_learner(tag, podman=podman))
-            rows.append(
-                [
-                    repository,
-                    name,
-                    short(str(summary["Id"])),
-                    i18n.ago(int(summary.get("Created", 0))),
-                    human_size(int(summary.get("Size", 0))),
-                ]
-            )
-            records.append(
-                {
-                    "repository": repository,
-                    "tag": name,
-                    "id": summary["Id"],
-                    "created": summary.get("Created"),
-                    "size": summary.get("Size"),
-                    "labels": summary.get("Labels") or {},
-                }
-            )
-    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
-    return Table([t(key) for key in headers], rows, records)
-
-
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
     source = learner_names.resolve(source)
@@ -648,7 +609,8 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
             for key, value in entry.items():
-                lines.append(f"{key}: {value}")
+                known = {"Untagged": "docker.untagged", "Deleted": "docker.deleted"}.get(key)
+                lines.append(t(known, name=value) if known else f"{key}: {value}")
     return lines
 
 
@@ -668,6 +630,17 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
         if entry.get("Deleted")
     )
     return PruneSummary("images", deleted, int(answer.get("SpaceReclaimed") or 0))
+
+
+def push_status_words(status: str) -> str:
+    """A layer's final push state (the engine's English words) in the learner's language."""
+    if status == PUSHED:
+        return t("docker.push_pushed")
+    if status == EXISTS:
+        return t("docker.push_exists")
+    if status.startswith(MOUNTED):
+        return t("docker.push_mounted_from", repository=status.removeprefix(MOUNTED).strip())
+    return status
 
 
 def summarize_push(
@@ -733,9 +706,11 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
 
 def _registry_error(reference: str, message: str) -> EngineError:
     if _UNREACHABLE.search(message):
-        return EngineError(
-            t("docker.registry_unreachable", registry=references.registry(reference))
-        )
+        from layerlab.push_advice import unreachable
+
+        registry = references.registry(reference)
+        advice = unreachable(reference, registry)
+        return EngineError(advice or t("docker.registry_unreachable", registry=registry))
     if _DENIED.search(message):
         return EngineError(t("docker.push_denied", reference=reference))
     return EngineError(t("docker.engine_said", reason=_first_line(message)))

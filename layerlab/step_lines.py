@@ -9,9 +9,9 @@ on Engine 20.10 (``tests/integration/test_step_lines.py``):
 * BuildKit: ``[stage N/M]`` counts per stage: the FROM (1) then only the instructions that
   make a vertex (RUN, COPY, ADD, WORKDIR); ENV, ARG, LABEL, CMD, EXPOSE … make none. The
   stage is its ``AS`` name (lower case), ``stage-K`` for the K-th (0-based) unnamed stage
-  of a multi-stage file, and no prefix when the file has one stage. A FROM the engine
-  already resolved for an earlier stage is not printed again, and ``--target`` builds
-  only the stages it needs: the numbers within a stage never shift.
+  of a multi-stage file, and no prefix when the file has one stage. Two FROMs of one
+  image are one vertex, printed once under either stage, and ``--target`` builds only
+  the stages it needs (keeping the prefixes): the numbers within a stage never shift.
 
 A step whose keyword does not match the line found (an ONBUILD trigger of the base, a
 rule this module does not know) keeps the engine's text and no line.

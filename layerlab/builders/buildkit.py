@@ -844,7 +844,7 @@ class BuildKitBuilder:
                 process.stdout.close()
         if timed_out.is_set():
             raise BuildInterrupted(
-                t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
+                t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
         yield from _outcome(code, iidfile, parser)
 

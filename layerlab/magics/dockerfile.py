@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from layerlab import dockerfile as model
 from layerlab.config import settings
 from layerlab.i18n import t, tn
+from layerlab.magics._args import parse
 
 
 @magics_class
@@ -29,7 +30,7 @@ class DockerfileMagics(Magics):
 
         Nothing is written when the text is refused: the previous file stays as it was.
         """
-        args = parse_argstring(self.dockerfile, line)
+        args = parse(self.dockerfile, line)
         outcome = model.write(
             args.path, cell, allow_outside=settings().allow_write_outside, append=args.append
         )
