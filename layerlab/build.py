@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from layerlab import i18n
 from layerlab.i18n import t, tn
+from layerlab.step_lines import StepLines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -84,6 +85,18 @@ class LogLine:
 
 
 @dataclass(frozen=True, slots=True)
+class EngineLine:
+    """A line exactly as the engine (classic) or the CLI (BuildKit) printed it.
+
+    Only the build log gets these, in order: ``result.log`` is the engine's own text (its
+    numbering, its label steps, BuildKit's ``#N`` lines); the other events are the kit's
+    reading of it.
+    """
+
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImageBuilt:
     image_id: str
 
@@ -109,6 +122,7 @@ BuildEvent = (
     | StepFinished
     | StepFailed
     | LogLine
+    | EngineLine
     | ImageBuilt
     | BuildError
     | BuildDone
@@ -131,6 +145,11 @@ class BuildStep:
     output_lines: int = 0
     started_at: float = field(default_factory=time.perf_counter, repr=False)
     stage: str = ""
+    #: line number in the Dockerfile of the instruction this step runs (None: not found)
+    line: int | None = None
+    #: the step as the engine named it (BuildKit expands variables, classic adds nothing);
+    #: ``instruction`` is the learner's own text when the kit found the line
+    engine_text: str = ""
 
     @property
     def cached(self) -> bool:
@@ -322,6 +341,8 @@ class BuildRecorder:
         self.listeners = list(listeners)
         self._started = time.perf_counter()
         self._current: BuildStep | None = None
+        parsed = result.parsed_dockerfile
+        self._lines = StepLines(parsed, result.builder) if parsed is not None else None
 
     def _emit(self, event: BuildEvent) -> None:
         for listener in self.listeners:
@@ -358,9 +379,11 @@ class BuildRecorder:
             if step is not None:
                 step.tail.append(event.line)
                 step.output_lines += 1
-            result.log_store.write(event.line)
             for listener in self.listeners:
                 listener(event, result)
+            return
+        if type(event) is EngineLine:
+            result.log_store.write(event.line)
             return
         match event:
             case StepStarted(number, total, instruction, is_base, stage):
@@ -368,17 +391,24 @@ class BuildRecorder:
                 # (BuildKit reports each step's end itself, so _current stays None there.)
                 if self._current is not None and self._current.number != number:
                     self._close_current()
-                step = BuildStep(number=number, instruction=instruction, total=total, stage=stage)
+                step = BuildStep(
+                    number=number,
+                    instruction=instruction,
+                    total=total,
+                    stage=stage,
+                    engine_text=instruction,
+                )
+                written = self._lines.find(event) if self._lines is not None else None
+                if written is not None:
+                    step.instruction, step.line = written.text, written.line
                 if is_base:
                     step.status = "base"
                 result.steps.append(step)
                 self._current = step
-                result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
             case StepCached(number, stage):
                 step = self._find(number, stage)
                 if step is not None and step.status != "base":
                     step.status = "cached"
-                result.log_store.write(" ---> Using cache")
             case StepFinished(number, layer_id, duration_s, stage):
                 step = self._find(number, stage)
                 if step is not None:
@@ -400,16 +430,14 @@ class BuildRecorder:
                     if self._current is step:
                         self._current = None
                 result.error = message
-                result.log_store.write(message)
-            case LogLine(line):
-                result.log_store.write(line)
+            case LogLine():
+                pass
             case ImageBuilt(image_id):
                 result.image_id = image_id
             case BuildError(message):
                 result.error = message
                 if self._current is not None and self._current.status in ("running", "built"):
                     self._close_current("failed")
-                result.log_store.write(message)
             case BuildDone():
                 pass
         self._emit(event)

@@ -37,6 +37,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    EngineLine,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -426,7 +427,7 @@ def no_buildkit_message() -> str:
 # ---------------------------------------------------------------- progress parsing
 _PLAIN_LINE = re.compile(r"^#(?P<vertex>\d+) (?P<rest>.*)$")
 _STEP_NAME = re.compile(
-    r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
+    r"^\[(?:(?P<stage>[^\s\]]+) )?\s*(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
 )
 _DONE = re.compile(r"^DONE (?P<seconds>\d+(?:\.\d+)?)s$")
 _TIMED_OUTPUT = re.compile(r"^(?P<seconds>\d+\.\d+) ?(?P<text>.*)$")
@@ -484,8 +485,8 @@ class PlainProgressParser:
     Each line ``#N …`` belongs to vertex N; the first line of a vertex is its name. The
     printer repeats the name when it switches between concurrent vertices (with ``#N ...``
     where it paused), so a vertex starts once, however often its name is printed. Every
-    line except step output goes to the log verbatim (as ``LogLine``), so ``result.log``
-    keeps what the CLI printed.
+    line goes to the log verbatim, first (``EngineLine``), so ``result.log`` is what the
+    CLI printed; the lines that are not step output are also ``LogLine``s for the views.
     """
 
     def __init__(self) -> None:
@@ -498,6 +499,9 @@ class PlainProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        return [EngineLine(line), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         match = _PLAIN_LINE.match(line)
         if not match:
             # the CLI's own lines: the error summary after the progress, warnings
@@ -577,9 +581,9 @@ class RawJsonProgressParser:
     """Turns ``--progress=rawjson`` lines (one ``SolveStatus`` each) into ``BuildEvent``s.
 
     A vertex appears several times (when it starts, when it completes); logs come base64
-    encoded and may split a line across messages. For the log, it writes the lines the
-    plain printer would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``),
-    so ``result.log`` reads the same whichever mode ran.
+    encoded and may split a line across messages. ``result.log`` keeps the JSON lines
+    as sent; the ``LogLine`` events (for the views) are the lines the plain printer
+    would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``).
     """
 
     def __init__(self) -> None:
@@ -589,6 +593,11 @@ class RawJsonProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        # the log keeps the JSON lines as buildx sent them; the LogLines below render them
+        # the way the plain printer would, for the views
+        return [EngineLine(line), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         if not line.strip():
             return []
         try:
@@ -723,6 +732,38 @@ def parse_lines(
 
 
 # ---------------------------------------------------------------- the builder
+def _outcome(code: int, iidfile: Path, parser: ProgressParser) -> Iterator[BuildEvent]:
+    """The last event of a CLI run that ended with exit ``code``."""
+    if code == 0:
+        image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
+        yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
+    elif not _engine_answers():
+        # the CLI's own words ("error reading from server: EOF", a RUN "failed" because
+        # its executor vanished) would blame the learner's step: the engine went away
+        reason = parser.last_message or t("buildkit.exit", code=code)
+        yield BuildError(t("engine.lost", reason=reason))
+    elif not parser.failed:
+        yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+
+
+def _engine_answers() -> bool:
+    """True when the engine (DOCKER_HOST) answers a ping, asked afresh after a failure."""
+    import docker
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
+    try:
+        client = docker.from_env(timeout=5)  # the DOCKER_HOST the CLI used
+    except DockerException:
+        return False
+    try:
+        return bool(client.ping())
+    except (DockerException, RequestException, OSError):
+        return False
+    finally:
+        client.close()
+
+
 def stop_process(process: subprocess.Popen[str], grace_s: float = STOP_GRACE_S) -> None:
     """Stop the CLI so the daemon cancels its build, then reap it.
 
@@ -805,11 +846,7 @@ class BuildKitBuilder:
             raise BuildInterrupted(
                 t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
-        if code == 0:
-            image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
-            yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
-        elif not parser.failed:
-            yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+        yield from _outcome(code, iidfile, parser)
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from layerlab import i18n, references
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    EngineLine,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -78,6 +79,7 @@ class ClassicStreamParser:
             self._buffer += str(message["stream"])
             *lines, self._buffer = self._buffer.split("\n")
             for line in lines:
+                events.append(EngineLine(line))
                 events.extend(self._line(line.rstrip("\r")))
         if "aux" in message and isinstance(message["aux"], dict) and "ID" in message["aux"]:
             events.append(ImageBuilt(str(message["aux"]["ID"])))
@@ -85,6 +87,7 @@ class ClassicStreamParser:
             events.extend(self.flush())
             detail = message.get("errorDetail") or {}
             text = str(message.get("error") or detail.get("message") or t("build.unknown_error"))
+            events.append(EngineLine(text.rstrip("\n")))
             if self.step is not None:
                 events.append(StepFailed(self.step, text.strip()))
             else:
@@ -94,14 +97,15 @@ class ClassicStreamParser:
             status = str(message["status"])
             ident = message.get("id")
             if "progressDetail" not in message or not message.get("progressDetail"):
-                events.append(LogLine(f"{ident}: {status}" if ident else status))
+                words = f"{ident}: {status}" if ident else status
+                events.extend((EngineLine(words), LogLine(words)))
         return events
 
     def flush(self) -> list[BuildEvent]:
         if not self._buffer:
             return []
         line, self._buffer = self._buffer, ""
-        return self._line(line)
+        return [EngineLine(line), *self._line(line.rstrip("\r"))]
 
     def _line(self, line: str) -> list[BuildEvent]:  # noqa: PLR0911 - one return per line kind
         if self.step is not None and not line.startswith(_ENGINE_LINES):

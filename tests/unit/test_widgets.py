@@ -17,6 +17,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildRecorder,
     BuildResult,
+    EngineLine,
     ImageBuilt,
     StepCached,
     StepFailed,
@@ -81,6 +82,7 @@ def seed_rebuild(view: Any, *, edited: bool = True) -> BuildResult:
     """The seed lab's rebuild after editing app.py: three steps cached, COPY rebuilt."""
     result = new_result()
     recorder = BuildRecorder(result, [view])
+    recorder.handle(EngineLine("Step 1/4 : FROM python:3.13-alpine"))
     recorder.handle(StepStarted(1, 4, "FROM python:3.13-alpine", is_base=True))
     recorder.handle(StepStarted(2, 4, "RUN pip install flask"))
     recorder.handle(StepCached(2))
@@ -149,16 +151,19 @@ def test_hundred_thousand_lines_cost_few_messages_and_a_bounded_log(sent: list[A
     result = new_result()
     recorder = BuildRecorder(result, [view])
     started = time.monotonic()
+    for header in ("Step 1/2 : FROM python:3.13-alpine", "Step 2/2 : RUN seq 100000"):
+        recorder.handle(EngineLine(header))  # the engine's lines: the log has them
     recorder.handle(StepStarted(1, 2, "FROM python:3.13-alpine", is_base=True))
     recorder.handle(StepStarted(2, 2, "RUN seq 100000"))
     for number in range(100_000):
+        recorder.handle(EngineLine(f"line {number}"))
         recorder.handle(StepOutput(2, f"line {number}"))
     recorder.handle(StepFinished(2, "sha256:abc"))
     recorder.handle(ImageBuilt("sha256:abc"))
     recorder.finish("succeeded")
     elapsed = time.monotonic() - started
 
-    assert view.events == 100_005  # with BuildDone
+    assert view.events == 100_005  # with BuildDone (the log's own lines are not events)
     # state changes (4) + one render per interval of output + the final one
     assert view.renders <= 4 + elapsed / view.min_interval_s + 2
     assert len(sent) < 20 * view.renders
