@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import contextlib
 import datetime as dt
 import json
@@ -37,7 +38,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
-    EngineLine,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -45,6 +46,7 @@ from layerlab.build import (
     StepFinished,
     StepOutput,
     StepStarted,
+    coalesce,
 )
 from layerlab.builders.base import BuildInterrupted, BuildRequest
 from layerlab.i18n import t
@@ -485,7 +487,7 @@ class PlainProgressParser:
     Each line ``#N …`` belongs to vertex N; the first line of a vertex is its name. The
     printer repeats the name when it switches between concurrent vertices (with ``#N ...``
     where it paused), so a vertex starts once, however often its name is printed. Every
-    line goes to the log verbatim, first (``EngineLine``), so ``result.log`` is what the
+    line goes to the log verbatim, first (``EngineLines``), so ``result.log`` is what the
     CLI printed; the lines that are not step output are also ``LogLine``s for the views.
     """
 
@@ -499,7 +501,7 @@ class PlainProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
-        return [EngineLine(line), *self._read(line)]
+        return [EngineLines((line,)), *self._read(line)]
 
     def _read(self, line: str) -> list[BuildEvent]:
         match = _PLAIN_LINE.match(line)
@@ -536,7 +538,7 @@ class PlainProgressParser:
             return [LogLine(line), StepFinished(step.number, duration_s=seconds, stage=step.stage)]
         timed = _TIMED_OUTPUT.match(rest)
         text = timed["text"] if timed else rest
-        return [StepOutput(step.number, text.rstrip(), step.stage)]
+        return [StepOutput(step.number, (text.rstrip(),), step.stage)]
 
     def _new_vertex(self, vertex: str, name: str, line: str) -> list[BuildEvent]:
         self.names[vertex] = name
@@ -595,7 +597,7 @@ class RawJsonProgressParser:
         line = line.rstrip("\r\n")
         # the log keeps the JSON lines as buildx sent them; the LogLines below render them
         # the way the plain printer would, for the views
-        return [EngineLine(line), *self._read(line)]
+        return [EngineLines((line,)), *self._read(line)]
 
     def _read(self, line: str) -> list[BuildEvent]:
         if not line.strip():
@@ -682,7 +684,7 @@ class RawJsonProgressParser:
 
     def _log_line(self, vertex: _RawVertex, text: str) -> BuildEvent:
         if vertex.step is not None:
-            return StepOutput(vertex.step.number, text.rstrip(), vertex.step.stage)
+            return StepOutput(vertex.step.number, (text.rstrip(),), vertex.step.stage)
         return LogLine(f"#{vertex.index} {text}")
 
     def _flush_vertex(self, vertex: _RawVertex) -> list[BuildEvent]:
@@ -716,6 +718,25 @@ ProgressParser = PlainProgressParser | RawJsonProgressParser
 
 def new_parser(progress: Literal["rawjson", "plain"]) -> ProgressParser:
     return RawJsonProgressParser() if progress == "rawjson" else PlainProgressParser()
+
+
+def _read_lines(fd: int, size: int = 65536) -> Iterator[list[str]]:
+    """The CLI's output in the blocks it wrote, split into lines.
+
+    ``os.read`` returns what the pipe holds (up to ``size`` bytes) without waiting for more,
+    so the live view stays live; a chatty RUN's 100,000 lines arrive in a few hundred
+    blocks, each parsed and passed on as a few events (``coalesce``), not one per line.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    while chunk := os.read(fd, size):
+        pending += decoder.decode(chunk)
+        *lines, pending = pending.split("\n")
+        if lines:
+            yield lines
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield [pending]
 
 
 def parse_lines(
@@ -764,7 +785,7 @@ def _engine_answers() -> bool:
         client.close()
 
 
-def stop_process(process: subprocess.Popen[str], grace_s: float = STOP_GRACE_S) -> None:
+def stop_process(process: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) -> None:
     """Stop the CLI so the daemon cancels its build, then reap it.
 
     SIGINT is what Ctrl-C sends in a terminal: the CLI cancels the build on the engine
@@ -808,10 +829,7 @@ class BuildKitBuilder:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,  # progress goes to stderr; keep one ordered stream
             env=self.cli.environment(),
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
+            bufsize=0,  # read what the CLI wrote as soon as it wrote it (see _read_lines)
             # Ctrl-C in a terminal must reach Python only: we decide how the CLI stops.
             start_new_session=True,
         )
@@ -829,8 +847,8 @@ class BuildKitBuilder:
         finished = False
         try:
             assert process.stdout is not None  # noqa: S101 - stdout=PIPE above
-            for line in process.stdout:
-                yield from parser.feed(line)
+            for lines in _read_lines(process.stdout.fileno()):
+                yield from coalesce(event for line in lines for event in parser.feed(line))
             yield from parser.flush()
             code = process.wait()
             finished = True

@@ -67,7 +67,7 @@ def test_daemon_killed_during_run_says_connection_lost_and_loses_nothing(
     kit_processes: list[int] = []
 
     def kill_daemon_once_running(event: Any, _result: Any) -> None:
-        if isinstance(event, StepOutput) and marker in event.line:
+        if isinstance(event, StepOutput) and any(marker in line for line in event.lines):
             # what the kit runs for this build (BuildKit: the docker CLI), seen while it runs
             kit_processes.extend(processes_with(str(workdir)))
             second_engine.kill()

@@ -9,7 +9,6 @@ capture passes every message on unchanged.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,33 +74,19 @@ def test_classic_log_is_the_sdk_stream(
     assert result.step(3).line == 3
 
 
-class _TeeLines:
-    """The CLI's output as the builder reads it, kept in ``seen``."""
-
-    def __init__(self, stream: Any, seen: list[str]) -> None:
-        self._stream = stream
-        self._seen = seen
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self._stream:
-            self._seen.append(line)
-            yield line
-
-    def close(self) -> None:
-        self._stream.close()
-
-
 def test_buildkit_log_is_the_cli_output(context: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if buildkit.find_buildkit_cli() is None:
         pytest.fail(buildkit.no_buildkit_message())
     seen: list[str] = []
+    read_lines = buildkit._read_lines
 
-    class TeePopen(subprocess.Popen[str]):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.stdout = _TeeLines(self.stdout, seen)  # type: ignore[assignment]
+    def tee(fd: int, size: int = 65536) -> Iterator[list[str]]:
+        """The CLI's output as the builder reads it from the pipe, kept in ``seen``."""
+        for lines in read_lines(fd, size):
+            seen.extend(line + "\n" for line in lines)
+            yield lines
 
-    monkeypatch.setattr(subprocess, "Popen", TeePopen)  # the module the builder calls
+    monkeypatch.setattr(buildkit, "_read_lines", tee)
     result = api.build(
         context,
         tags=[unique_tag("log-buildkit")],

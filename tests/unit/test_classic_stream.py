@@ -12,7 +12,7 @@ import pytest
 from layerlab.build import (
     BuildRecorder,
     BuildResult,
-    EngineLine,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -118,7 +118,7 @@ def test_lines_split_across_messages_are_joined() -> None:
     events += parser.feed({"stream": "lo\n ---> 0123456789ab\n"})
     events += parser.feed({"aux": {"ID": "sha256:" + "f" * 64}})
     # the log gets the engine's lines as sent, joined across messages
-    assert [e.line for e in events if isinstance(e, EngineLine)] == [
+    assert [line for e in events if isinstance(e, EngineLines) for line in e.lines] == [
         "Step 1/2 : FROM x",
         " ---> abcdef012345678",
         "Step 2/2 : RUN echo hi",
@@ -126,12 +126,12 @@ def test_lines_split_across_messages_are_joined() -> None:
         "hello",
         " ---> 0123456789ab",
     ]
-    assert [e for e in events if not isinstance(e, EngineLine)] == [
+    assert [e for e in events if not isinstance(e, EngineLines)] == [
         StepStarted(1, 2, "FROM x", is_base=True),
         StepFinished(1, "abcdef012345678"),
         StepStarted(2, 2, "RUN echo hi"),
         LogLine(" ---> Running in 0123456789ab"),
-        StepOutput(2, "hello"),
+        StepOutput(2, ("hello",)),
         StepFinished(2, "0123456789ab"),
         ImageBuilt("sha256:" + "f" * 64),
     ]
@@ -139,7 +139,7 @@ def test_lines_split_across_messages_are_joined() -> None:
 
 def test_error_before_any_step_is_a_build_error() -> None:
     events = parse_stream([{"error": "dockerfile parse error line 1", "errorDetail": {}}])
-    assert events[0] == EngineLine("dockerfile parse error line 1")
+    assert events[0] == EngineLines(("dockerfile parse error line 1",))
     assert len(events) == 2
     assert "parse error" in events[1].message  # type: ignore[union-attr]
 
@@ -149,7 +149,7 @@ def test_pull_progress_bars_are_dropped_but_words_kept(status: str) -> None:
     parser = ClassicStreamParser()
     assert parser.feed({"status": status, "id": "abc", "progressDetail": {"current": 1}}) == []
     assert parser.feed({"status": status, "id": "abc"}) == [
-        EngineLine(f"abc: {status}"),
+        EngineLines((f"abc: {status}",)),
         LogLine(f"abc: {status}"),
     ]
 
