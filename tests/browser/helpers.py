@@ -62,7 +62,7 @@ WORDS = {
         summary=r"L'image .+ a été construite en [\d,]+\u202fs\u00a0: (\d+) sur (\d+) étapes "
         r"venues du cache",
         base_group="image de base {name}\u00a0: ",
-        own_group="ajoutées par le Dockerfile de cette image\u00a0: ",
+        own_group="ce que le Dockerfile de cette image ajoute\u00a0: ",
         badges={"cached": "✓ en cache", "built": "● construite", "base": "▣ base"},
         columns=("étape", "état", "durée", "instruction"),
         first_miss="Cache\u00a0: l'étape ",

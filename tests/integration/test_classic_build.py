@@ -26,12 +26,13 @@ def is_podman(engine: Any) -> bool:
 
 def engine_cache_lines(log: str) -> int:
     """The engine's own ` ---> Using cache` lines under the Dockerfile's steps (the log
-    also holds the LABEL steps the engine appends for the kit's labels: not counted)."""
+    also holds the LABEL steps the engine appends for the kit's labels: not counted).
+    Podman (buildah) writes ``STEP n/m: …`` and ``--> Using cache <id>``."""
     count, counting = 0, False
     for line in log.splitlines():
-        if line.startswith("Step "):
-            counting = " : LABEL org.layerlab." not in line
-        elif counting and line.strip() == "---> Using cache":
+        if line.startswith(("Step ", "STEP ")):
+            counting = "LABEL org.layerlab." not in line and 'LABEL "org.layerlab.' not in line
+        elif counting and line.strip().lstrip("-> ").startswith("Using cache"):
             count += 1
     return count
 

@@ -164,23 +164,30 @@ def test_lab04_check_for_a_missing_image_says_so(
 
 
 # ---------------------------------------------------------------- lab 05
-@pytest.mark.parametrize("base", [FULL, BASE_IMAGE], ids=["full", "alpine-standin"])
-def test_lab05_base_too_big_is_refused(
+@pytest.mark.parametrize(
+    "case", [(FULL, False), (BASE_IMAGE, True), (SLIM, True)], ids=["full", "alpine", "slim"]
+)
+def test_lab05_base_size_is_judged_as_the_lab_does(
     workdir: Path,
     size_bases: dict[str, float],
-    base: str,
+    case: tuple[str, bool],
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Left on the full image, or on the alpine stand-in (larger than slim offline)."""
+    """Lab 05's check (no heavier than the slim base): the full image is refused; the slim
+    one and the alpine stand-in (smaller than slim, as the real alpine is) pass."""
+    base, accepted = case
     unique_app(workdir, request)
     (workdir / "Dockerfile").write_text(
         f'FROM {base}\nWORKDIR /app\nCOPY app.py .\nCMD ["python", "app.py"]\n', encoding="utf-8"
     )
     build(workdir, "lab05-app")
     capsys.readouterr()
-    verdict = check.image_smaller_than(unique_tag("lab05-app"), 150)
-    assert "weighs" in assert_says_not_yet(verdict, capsys)
+    verdict = check.image_smaller_than(unique_tag("lab05-app"), size_bases[SLIM] + 1)
+    if accepted:
+        assert verdict, capsys.readouterr().out
+    else:
+        assert "weighs" in assert_says_not_yet(verdict, capsys)
 
 
 def test_lab05_cleanup_in_a_later_run_is_refused(
