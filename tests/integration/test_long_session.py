@@ -9,7 +9,6 @@ opens what a real kernel opens (the engine connection, the log, BuildKit's CLI p
 from __future__ import annotations
 
 import gc
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -26,14 +25,11 @@ pytestmark = pytest.mark.integration
 BUILDS = 300
 WARM_UP = 30
 HISTORY = 5
+LAST = 100
 
 
 def open_descriptors() -> int:
     return len(list(Path("/proc/self/fd").iterdir()))
-
-
-def log_files() -> int:
-    return len(list(Path(tempfile.gettempdir()).glob("layerlab-build-*.log")))
 
 
 @pytest.mark.parametrize("builder", ["classic", "buildkit"])
@@ -48,29 +44,44 @@ def test_300_builds_keep_files_and_memory_flat(
     kernel = session.Session()
     monkeypatch.setattr(session, "_current", kernel)
     image_ids = set()
+    log_paths = []
     started = time.monotonic()
     for number in range(BUILDS):
         result = api.build(workdir, tags=[tag], builder=builder, notify=lambda _: None)
         image_ids.add(result.image_id)
+        if number < WARM_UP:  # (kept before memory is traced: the list is the test's own)
+            log_paths.append(result.log_path)
         del result
         if number == WARM_UP - 1:
             gc.collect()
-            fds, logs = open_descriptors(), log_files()
+            fds = open_descriptors()
             tracemalloc.start()
             memory = tracemalloc.get_traced_memory()[0]
+        if number == BUILDS - LAST - 1:
+            gc.collect()
+            before_last = tracemalloc.get_traced_memory()[0]
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - memory
+    grown_last = tracemalloc.get_traced_memory()[0] - before_last
     tracemalloc.stop()
     elapsed = time.monotonic() - started
-    print(f"{builder}: {BUILDS} builds in {elapsed:.0f} s; +{grown} B traced after {WARM_UP}")
+    print(
+        f"{builder}: {BUILDS} builds in {elapsed:.0f} s; Python memory +{grown} B after the"
+        f" first {WARM_UP}, +{grown_last} B over the last {LAST}"
+    )
 
     assert len(image_ids) == 1  # every build after the first came from the cache
     assert len(kernel) == HISTORY
     assert all(not build.log_store.is_open for build in kernel.history)
     assert open_descriptors() <= fds, "open files grew with the builds"
-    assert log_files() <= logs, "build logs pile up on disk"
+    # the log files of the first builds, long forgotten, are gone (other processes' build
+    # logs in the same folder are not counted)
+    assert not [path for path in log_paths if path.exists()], "build logs pile up on disk"
     assert len(kernel.made) == 2  # one name, one image: the record does not grow
-    # 270 builds after the warm-up: a leak of even 1 kB per build would show as 270 kB
+    # Measured here: ~140 kB over the 270 builds after the warm-up, in ever smaller steps
+    # (+88 kB for the first 50, +6 kB for the last 50: the interpreter's and bounded caches
+    # filling up). A leak of 1 kB per build would add 270 kB, and 100 kB on the last 100.
     assert grown < 256_000, f"memory grew by {grown} B over {BUILDS - WARM_UP} builds"
+    assert grown_last < 40_000, f"memory still grows: +{grown_last} B over the last {LAST}"
     engine_ops.rmi(tag)
     assert check.nothing_left()
