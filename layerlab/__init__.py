@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     from layerlab.api import build
     from layerlab.build import BuildResult, BuildStep
     from layerlab.cache import CacheReport
-    from layerlab.engine_ops import images
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.image_layers import Layer, LayerStack, layers
+    from layerlab.image_list import images
+    from layerlab.layer_contents import layer_files
+    from layerlab.waiting import wait_http
 
 __all__ = [
     "BuildFailed",
@@ -30,13 +32,15 @@ __all__ = [
     "LayerlabError",
     "build",
     "images",
+    "layer_files",
     "layers",
     "load_ipython_extension",
+    "wait_http",
 ]
 
 _LAZY = {
     "build": "layerlab.api",
-    "images": "layerlab.engine_ops",
+    "images": "layerlab.image_list",
     "BuildResult": "layerlab.build",
     "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",
@@ -47,6 +51,8 @@ _LAZY = {
     "Layer": "layerlab.image_layers",
     "LayerStack": "layerlab.image_layers",
     "layers": "layerlab.image_layers",
+    "layer_files": "layerlab.layer_contents",
+    "wait_http": "layerlab.waiting",
 }
 
 
@@ -66,8 +72,10 @@ def __getattr__(name: str) -> Any:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext layerlab``: register the magics (nothing heavy is imported here)."""
     from layerlab.magics import register
+    from layerlab.warmup import after_this_cell
 
     register(ipython)
+    after_this_cell(ipython)  # the first build's imports and probes, while the learner reads
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -141,6 +141,14 @@ class BuildStep:
         """The instruction keyword, upper case (``RUN``, ``COPY`` …)."""
         return self.instruction.split(maxsplit=1)[0].upper() if self.instruction else ""
 
+    def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
+        # what a notebook shows for ``result.steps``: the learner's line (repr() stays for code)
+        from layerlab.views import step_line
+
+        text_method = getattr(printer, "text", None)
+        if callable(text_method):
+            text_method(step_line(self))
+
 
 class BuildLog:
     """The full build log, written to a file so memory stays bounded.
@@ -278,6 +286,9 @@ class BuildResult:
             cached=self.cache_hits,
             builder=t(f"builder.{self.builder}"),
         )
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def __repr__(self) -> str:
         tag = self.tags[0] if self.tags else "<untagged>"

@@ -404,6 +404,16 @@ class CacheReport:
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
+    def _repr_pretty_(self, printer: object, _cycle: bool) -> None:
+        # IPython and Jupyter's text/plain: the sentences, not the dataclass fields
+        text_method = getattr(printer, "text", None)
+        if callable(text_method):
+            text_method(str(self))
+
+    def _repr_markdown_(self) -> str:
+        first, *rest = self.lines()
+        return "\n\n".join([f"**{first}**", *rest])
+
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.all_cached else "#9a6700"
         lines = self.lines()

@@ -105,7 +105,7 @@ def _inspect_image(name: str) -> dict[str, Any] | None:
 
 def _learner_image_names() -> list[str]:
     """The names of the images this learner may see, as they type them."""
-    from layerlab.engine_ops import images
+    from layerlab.image_list import images
 
     return [f"{row['repository']}:{row['tag']}" for row in images().records]
 

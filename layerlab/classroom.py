@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from layerlab.config import settings
 from layerlab.context import human_size
-from layerlab.engine import LABEL_OWNER, connect, owner, scope_labels, slug
+from layerlab.engine import LABEL_OWNER, LABEL_SESSION, SESSION_ID, connect, owner, scope_labels
 from layerlab.errors import LimitReached
 from layerlab.i18n import t, tn
 from layerlab.references import split_registry
@@ -98,6 +98,8 @@ class CleanupItem:
     created: int
     size: int = 0
     tags: tuple[str, ...] = ()
+    #: a container of this kernel's session (images carry no session label)
+    this_session: bool = False
 
 
 @dataclass(slots=True)
@@ -176,12 +178,15 @@ def cleanup(
     all_learners: bool = False,
     older_than_hours: float | None = None,
     dry_run: bool = False,
+    force: bool = False,
 ) -> CleanupReport:
     """Remove the kit's containers and images of ``learner`` (default: you), then prune
     their dangling layers.
 
     ``all_learners`` (instructors): every learner's. ``older_than_hours``: only what was
-    created at least that long ago. ``dry_run``: report, remove nothing.
+    created at least that long ago. ``dry_run``: report, remove nothing. Without
+    ``force``, refuses (one line) when it would remove images or containers this
+    notebook's session did not make (see ``layerlab.session``).
     """
     from docker.errors import APIError
 
@@ -196,6 +201,8 @@ def cleanup(
         (_image_item(s) for s in api.images(filters={"label": labels})),
         key=lambda item: -item.created,
     )
+    if not dry_run and not force:
+        _refuse_foreign(containers, images, cutoff)
     owner_of_tags = None if all_learners else (learner or owner())
     for item in [*containers, *images]:
         if cutoff is not None and item.created > cutoff:
@@ -207,6 +214,22 @@ def cleanup(
             pruned = api.prune_images(filters={"dangling": True, "label": labels})
             report.reclaimed_bytes += int(pruned.get("SpaceReclaimed") or 0)
     return report
+
+
+def _refuse_foreign(
+    containers: list[CleanupItem], images: list[CleanupItem], cutoff: float | None
+) -> None:
+    from layerlab import prune_guard
+
+    def due(item: CleanupItem) -> bool:
+        return cutoff is None or item.created <= cutoff
+
+    prune_guard.refuse(
+        "%docker_cleanup",
+        [item.name for item in images if due(item) and not prune_guard.made_here(item.id)],
+        [item.name for item in containers if due(item) and not item.this_session],
+        "%docker_cleanup --dry-run",
+    )
 
 
 def _remove(api: APIClient, item: CleanupItem, report: CleanupReport, learner: str | None) -> None:
@@ -236,6 +259,7 @@ def _container_item(summary: dict[str, Any]) -> CleanupItem:
         name=str(names[0]).lstrip("/"),
         owner=str(labels.get(LABEL_OWNER, "?")),
         created=int(summary.get("Created", 0)),
+        this_session=labels.get(LABEL_SESSION) == SESSION_ID,
     )
 
 
@@ -259,7 +283,9 @@ def own_tags(tags: Iterable[str], learner: str | None) -> list[str]:
     real = [tag for tag in tags if tag != "<none>:<none>"]
     if learner is None:
         return real
-    prefix = slug(learner) + "/"
+    from layerlab.names import namespace_for  # lazy, as names imports config
+
+    prefix = namespace_for(learner) + "/"
     mine = [tag for tag in real if split_registry(tag)[1].startswith(prefix)]
     return mine or real
 

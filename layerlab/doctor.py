@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from layerlab import i18n
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import connect, describe_host, owner
@@ -177,7 +178,9 @@ def _base_images(api: APIClient, wanted: tuple[str, ...]) -> Check:
 def _disk(api: APIClient) -> Check:
     name = t("doctor.disk")
     usage = api.df()
-    images = sum(int(i.get("Size") or 0) for i in usage.get("Images") or [])
+    # the engine's own total, each layer counted once (what `docker system df` shows);
+    # summing the images' sizes counts a base layer once per image built on it
+    images = int(usage.get("LayersSize") or 0)
     cache = sum(int(c.get("Size") or 0) for c in usage.get("BuildCache") or [])
     root = str(api.info().get("DockerRootDir") or "")
     local = os.environ.get("DOCKER_HOST", "unix://").startswith("unix://")
@@ -251,12 +254,15 @@ def _namespace() -> Check:
 def _limits() -> Check:
     config = settings()
     limits = [
-        f"{label} {value}"
-        for label, value in (
-            ("build timeout", f"{config.build_timeout_s:g} s" if config.build_timeout_s else ""),
-            ("build memory", f"{config.build_memory_mb} MB" if config.build_memory_mb else ""),
-            ("build CPUs", f"{config.build_cpus:g}" if config.build_cpus else ""),
-            ("context", f"{config.context_max_mb:g} MB"),
+        f"{t(f'doctor.limit.{key}')} {value}"
+        for key, value in (
+            (
+                "timeout",
+                i18n.seconds(config.build_timeout_s, None) if config.build_timeout_s else "",
+            ),
+            ("memory", human_size(config.build_memory_mb * 1e6) if config.build_memory_mb else ""),
+            ("cpus", i18n.decimal(config.build_cpus, None) if config.build_cpus else ""),
+            ("context", human_size(config.context_max_mb * 1e6)),
             ("containers", str(config.max_containers) if config.max_containers else ""),
             ("ports", config.allowed_ports),
         )

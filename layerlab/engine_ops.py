@@ -21,11 +21,11 @@ from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
 from layerlab.engine import (
+    LABEL_KIT,
     LABEL_OWNER,
     LABEL_SESSION,
     SESSION_ID,
     connect,
-    is_podman,
     owner,
     scope_labels,
 )
@@ -126,6 +126,8 @@ class ContainerRun:
     ports: dict[str, tuple[str, int]] = field(default_factory=dict)
     exit_code: int | None = None
     output: str | None = None
+    #: no --name was given: the engine chose one (the learner is told which)
+    named_by_engine: bool = False
 
     @property
     def short_id(self) -> str:
@@ -141,13 +143,15 @@ class ContainerRun:
         if self.exit_code is not None:
             return t("docker.exited", name=self.name, short_id=self.short_id, code=self.exit_code)
         ports = ", ".join(f"{ip}:{port}->{key}" for key, (ip, port) in self.ports.items())
-        return t(
+        started = t(
             "docker.started_ports" if ports else "docker.started",
             name=self.name,
             short_id=self.short_id,
             image=self.image,
             ports=ports,
         )
+        hint = "docker.named_by_engine" if self.named_by_engine else "docker.use_by_name"
+        return f"{started}\n{t(hint, name=self.name)}"
 
     def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
         printer.text(str(self))
@@ -302,6 +306,29 @@ def kit_labels(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return engine_kit_labels({**settings().extra_labels, **(extra or {})})
 
 
+def refuse_others(name: str, *, container: bool = False) -> None:
+    """Refuse, in one line, to act on an image or container another learner made.
+
+    On a shared engine (a namespace in force) the kit's labels say whose it is; a name
+    under the learner's own namespace is theirs even when it points at an image another
+    learner made (removing it only removes their name). Names the kit did not label
+    (base images) and names that do not exist are left to the engine's own answer.
+    """
+    if not learner_names.namespace():
+        return
+    if not container and learner_names.to_engine(name) == name:
+        return  # already under the learner's namespace
+    api = _api()
+    try:
+        attrs = api.inspect_container(name) if container else api.inspect_image(name)
+    except _errors():
+        return
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    maker = labels.get(LABEL_OWNER)
+    if labels.get(LABEL_KIT) == "layerlab" and maker and maker != owner():
+        raise LayerlabError(t("docker.not_yours", name=learner_names.to_learner(name), owner=maker))
+
+
 # ---------------------------------------------------------------- containers
 def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
     ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
@@ -372,7 +399,11 @@ def run(
         _remove_quietly(api, container_id)
         raise engine_error(exc, name=name or "", image=image) from None
     started = ContainerRun(
-        id=container_id, name=_container_name(attrs), image=image, ports=_bindings(attrs)
+        id=container_id,
+        name=_container_name(attrs),
+        image=learner_names.to_learner(image),
+        ports=_bindings(attrs),
+        named_by_engine=name is None,
     )
     if detach:
         return started
@@ -508,6 +539,8 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
     from concurrent.futures import ThreadPoolExecutor
 
     targets = [names] if isinstance(names, str) else list(names)
+    for target in targets:
+        refuse_others(target, container=True)
     api = _api()
 
     def stop_one(name: str) -> BaseException | None:
@@ -529,6 +562,7 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     """Remove containers (``force``: stop running ones first), like ``docker rm``."""
     removed = []
     for name in [names] if isinstance(names, str) else names:
+        refuse_others(name, container=True)
         try:
             _api().remove_container(name, force=force)
         except _errors() as exc:
@@ -551,58 +585,6 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
-def images(reference: str | None = None, *, all_images: bool = False, mine: bool = False) -> Table:
-    """The engine's images, like ``docker image ls`` (``mine``: only the kit's, for you)."""
-    api = _api()
-    filters: dict[str, Any] = {}
-    if mine:
-        filters["label"] = scope_labels()
-    # a name or a pattern (``python*``) matches among the learner's own images (under their
-    # namespace, shown short) and among the engine's others (base images): never turned
-    # into one reference, a pattern is no image name
-    queries = [None] if reference is None else learner_names.candidates(reference)
-    summaries_by_id: dict[str, Mapping[str, Any]] = {}
-    try:
-        for query in queries:
-            for summary in api.images(name=query, all=all_images, filters=filters or None):
-                summaries_by_id.setdefault(str(summary["Id"]), summary)
-    except _errors() as exc:
-        raise engine_error(exc, image=reference or "") from None
-    summaries = list(summaries_by_id.values())
-    if learner_names.namespace():
-        # on a shared engine, other learners' images are not this learner's business
-        me = owner()
-        summaries = [s for s in summaries if (s.get("Labels") or {}).get(LABEL_OWNER, me) == me]
-    rows: list[list[str]] = []
-    records: list[dict[str, Any]] = []
-    podman = is_podman()
-    for summary in sorted(summaries, key=lambda s: -int(s.get("Created", 0))):
-        tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
-        for tag in tags or ["<none>:<none>"]:
-            repository, name = references.split(learner_names.to_learner(tag, podman=podman))
-            rows.append(
-                [
-                    repository,
-                    name,
-                    short(str(summary["Id"])),
-                    i18n.ago(int(summary.get("Created", 0))),
-                    human_size(int(summary.get("Size", 0))),
-                ]
-            )
-            records.append(
-                {
-                    "repository": repository,
-                    "tag": name,
-                    "id": summary["Id"],
-                    "created": summary.get("Created"),
-                    "size": summary.get("Size"),
-                    "labels": summary.get("Labels") or {},
-                }
-            )
-    headers = ["table.repository", "table.tag", "table.image_id", "table.created", "table.size"]
-    return Table([t(key) for key in headers], rows, records)
-
-
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
     """One image as the learner sees it: its names as they type them (short, without
@@ -627,6 +609,8 @@ def image_info(name: str) -> ImageInfo | None:
         return None
     except _errors() as exc:
         raise engine_error(exc, image=name) from None
+    from layerlab.engine import is_podman
+
     config = attrs.get("Config") or {}
     podman = is_podman()
     return ImageInfo(
@@ -658,13 +642,16 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     Returns the engine's ``Untagged: …`` / ``Deleted: …`` lines."""
     lines = []
     for name in [names] if isinstance(names, str) else names:
+        engine_name = learner_names.resolve(name)
+        refuse_others(engine_name)
         try:
-            answer = _api().remove_image(learner_names.resolve(name), force=force)
+            answer = _api().remove_image(engine_name, force=force)
         except _errors() as exc:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
             for key, value in entry.items():
-                lines.append(f"{key}: {value}")
+                known = {"Untagged": "docker.untagged", "Deleted": "docker.deleted"}.get(key)
+                lines.append(t(known, name=value) if known else f"{key}: {value}")
     return lines
 
 
@@ -684,6 +671,17 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
         if entry.get("Deleted")
     )
     return PruneSummary("images", deleted, int(answer.get("SpaceReclaimed") or 0))
+
+
+def push_status_words(status: str) -> str:
+    """A layer's final push state (the engine's English words) in the learner's language."""
+    if status == PUSHED:
+        return t("docker.push_pushed")
+    if status == EXISTS:
+        return t("docker.push_exists")
+    if status.startswith(MOUNTED):
+        return t("docker.push_mounted_from", repository=status.removeprefix(MOUNTED).strip())
+    return status
 
 
 def summarize_push(
@@ -728,7 +726,9 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     The registry is the first part of the name (``127.0.0.1:5000/app``); a name without
     one goes to Docker Hub. Layers the registry already holds are not sent again.
     """
-    repository, version = references.split(learner_names.resolve(reference))
+    engine_name = learner_names.resolve(reference)
+    refuse_others(engine_name)
+    repository, version = references.split(engine_name)
     full = f"{repository}:{version}"
     api = _api()
     try:
@@ -747,9 +747,11 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
 
 def _registry_error(reference: str, message: str) -> EngineError:
     if _UNREACHABLE.search(message):
-        return EngineError(
-            t("docker.registry_unreachable", registry=references.registry(reference))
-        )
+        from layerlab.push_advice import unreachable
+
+        registry = references.registry(reference)
+        advice = unreachable(reference, registry)
+        return EngineError(advice or t("docker.registry_unreachable", registry=registry))
     if _DENIED.search(message):
         return EngineError(t("docker.push_denied", reference=reference))
     return EngineError(t("docker.engine_said", reason=_first_line(message)))

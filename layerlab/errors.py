@@ -26,7 +26,9 @@ class DockerfileError(LayerlabError):
     def __init__(self, message: str, line: int | None = None) -> None:
         self.line = line
         self.message = message
-        super().__init__(f"line {line}: {message}" if line is not None else message)
+        from layerlab.i18n import t
+
+        super().__init__(t("df.line", line=line, message=message) if line is not None else message)
 
 
 class BuildFailed(LayerlabError):  # noqa: N818 - part of the public contract

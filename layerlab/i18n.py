@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    import gettext
     from collections.abc import Callable
 
 LANGUAGES: Final = ("en", "fr")
@@ -90,10 +89,17 @@ def _mo_path(lang: str) -> Path:
     if os.access(mo.parent, os.W_OK):
         compile_catalog(lang, mo)
         return mo
+    import hashlib
+
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "layerlab"
-    cached = cache / "locale" / f"{lang}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
+    # one file per installed catalog and version of it (several installs may share a cache)
+    where = hashlib.sha256(str(po).encode()).hexdigest()[:12]
+    cached = cache / "locale" / f"{lang}-{where}-{po_stat.st_mtime_ns}-{po_stat.st_size}.mo"
     if not cached.exists():
         compile_catalog(lang, cached)
+        for older in cached.parent.glob(f"{lang}-{where}-*.mo"):
+            if older != cached:
+                older.unlink(missing_ok=True)  # an earlier version of the same catalog
     return cached
 
 
@@ -102,6 +108,9 @@ def _load(lang: str) -> _Catalog:
 
     class _Reader(gettext.GNUTranslations):
         def by_key(self) -> dict[str, tuple[str, ...]]:
+            # gettext looks messages up by (context, English text); the kit knows only the
+            # context (the key), so it indexes the parsed catalog once by context: gettext
+            # has no public way to list a catalog's entries
             singular: dict[str, str] = {}
             plural: dict[str, dict[int, str]] = {}
             for entry, text in self._catalog.items():  # type: ignore[attr-defined]
@@ -129,14 +138,6 @@ def _catalog(lang: str) -> _Catalog:
     if catalog is None:
         catalog = _catalogs[lang] = _load(lang)
     return catalog
-
-
-def translations(lang: str) -> gettext.GNUTranslations:
-    """The compiled catalog of ``lang`` as a standard ``gettext`` object (for tools and tests)."""
-    import gettext
-
-    with _mo_path(lang).open("rb") as handle:
-        return gettext.GNUTranslations(handle)
 
 
 def language() -> str:
@@ -191,6 +192,16 @@ def tn(key: str, n: int, **values: object) -> str:
     return forms[min(index, len(forms) - 1)].format(**values)
 
 
+def layer_counts(layers: int, entries: int) -> dict[str, str]:
+    """``{layers}`` and ``{entries}`` for the views' titles: "5 layers", "9 history entries"
+    (a layer is a filesystem layer, a history entry a line of ``docker history``: one word
+    for each, in every view), each in its plural form."""
+    return {
+        "layers": tn("count.layers", layers),
+        "entries": tn("count.history_entries", entries),
+    }
+
+
 def has(key: str) -> bool:
     """Whether ``key`` is a message (in the English catalog, the source)."""
     return key in _catalog("en").forms
@@ -233,8 +244,13 @@ _DURATION_UNITS: Final = (
 def decimal(value: float, digits: int | None = 1) -> str:
     """``value`` with ``digits`` decimals: ``1,234.5`` in English, ``1 234,5`` in French
     (``digits=None``: as few as needed, ``10`` or ``0.5``)."""
+    return _decimal(value, digits, language())
+
+
+def _decimal(value: float, digits: int | None, lang: str) -> str:
+    # the language is looked up once by the caller: with "auto" it reads the environment
     text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
-    if language() == "fr":
+    if lang == "fr":
         return text.replace(",", NNBSP).replace(".", ",")
     return text
 
@@ -247,17 +263,23 @@ def size(nbytes: float) -> str:
     value = float(nbytes)
     for index, unit in enumerate(units):
         if abs(value) < 1000 or index == len(units) - 1:
-            number = f"{value:.0f}" if index == 0 else decimal(value, 1)
+            number = f"{value:.0f}" if index == 0 else _decimal(value, 1, lang)
             return f"{number}{space}{unit}"
         value /= 1000
     raise AssertionError  # the loop returns at its last unit
 
 
+def percent(ratio: float) -> str:
+    """``0.999`` → ``99.9 %`` (``99,9 %`` in French), a no-break space before the sign."""
+    return f"{decimal(ratio * 100, 1)}{NBSP}%"
+
+
 def seconds(value: float, digits: int | None = 1) -> str:
     """A duration in seconds: ``1.2s`` in English (docker's form), ``1,2 s`` in French."""
-    if language() == "fr":
-        return f"{decimal(value, digits)}{NNBSP}s"
-    return f"{decimal(value, digits)}s"
+    lang = language()
+    if lang == "fr":
+        return f"{_decimal(value, digits, lang)}{NNBSP}s"
+    return f"{_decimal(value, digits, lang)}s"
 
 
 def duration(value: float) -> str:

@@ -157,8 +157,14 @@ def find_base(
     keys = [_history_key(entry) for entry in history]
     names: list[str] = list(candidates)
     if not names:
+        # One history per distinct image (a classroom engine holds many tags of the same
+        # image), and only images no bigger than this one: a base's layers are all in the
+        # images built on it, so a bigger image cannot be one.
+        own_size = sum(int(entry.get("Size", 0) or 0) for entry in history)
         for summary in _client().api.images():
-            names.extend(tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>")
+            tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
+            if tags and int(summary.get("Size", 0) or 0) <= own_size:
+                names.append(tags[0])
     best: tuple[int, str] | None = None
     for name in names:
         if name == image:

@@ -10,7 +10,10 @@ resolve to themselves.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import unicodedata
 
 from layerlab.engine import slug
 from layerlab.references import split_registry
@@ -22,9 +25,39 @@ def namespace() -> str:
 
     configured = settings().namespace
     if configured:
-        return slug(configured)
-    user = os.environ.get("JUPYTERHUB_USER", "")
-    return slug(user) if user else ""
+        return namespace_for(configured)
+    return namespace_for(os.environ.get("JUPYTERHUB_USER", ""))
+
+
+#: Longest namespace: a whole reference (registry host, namespace, image name) must stay
+#: within Docker's 255 characters, and some registries cap a path component lower.
+NAMESPACE_MAX = 48
+_HASH_CHARS = 8
+#: A name kept as it is: what ``slug`` would leave unchanged. It has no ``_``, so it can
+#: never equal a derived namespace (those end in ``_`` + hash): the mapping is one-to-one.
+_PLAIN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def namespace_for(user: str) -> str:
+    """The Docker namespace (one repository path component) of a JupyterHub user name.
+
+    ``alice`` stays ``alice``. A name that had to change to be valid (upper case, ``@``,
+    ``.``, ``+``, accents, too long) keeps a readable form and gets ``_`` and a short
+    hash of the exact name: ``Marie.Curie@example.org`` → ``marie-curie-example-org_…``,
+    ``élève-01`` → ``eleve-01_…``, so two different users never share a namespace.
+    An empty name has no namespace (``""``).
+    """
+    if not user:
+        return ""
+    if _PLAIN.match(user) and len(user) <= NAMESPACE_MAX:
+        return user
+
+    # NFKD splits "é" into "e" + a combining accent, which the slug then drops
+    ascii_form = unicodedata.normalize("NFKD", user).encode("ascii", "ignore").decode()
+    readable = slug(ascii_form) if re.search(r"[A-Za-z0-9]", ascii_form) else "user"
+    digest = hashlib.sha256(user.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    readable = readable[: NAMESPACE_MAX - _HASH_CHARS - 1].rstrip("-")
+    return f"{readable}_{digest}"
 
 
 def to_engine(name: str) -> str:

@@ -1,16 +1,16 @@
 """The kernel's session: what the kit remembers between builds.
 
-One ``Session`` per kernel (``current()``) holds the recent builds, oldest first. It is
-bounded by ``Layerlab.history_size``: a build pushed out is forgotten, its log file
-closed (the file itself goes when nothing refers to the result any more), so a kernel
+One ``Session`` per kernel (``current()``) holds the recent builds, oldest first, and the
+ids of the images this kernel built. Both are bounded: by ``Layerlab.history_size`` for
+builds (a build pushed out is forgotten, its log file closed; the file itself goes when
+nothing refers to the result any more) and by ``MAX_IMAGES`` for image ids, so a kernel
 that builds all day keeps its memory and file descriptors flat.
 
-It also keeps what the kernel *made* on the engine — the names it gave images (builds,
-``%docker tag``), the images it built and the containers it ran — so
-``check.nothing_left()`` finds them. Images carry no per-kernel label: a label that changes
-with each kernel changes the image's config and so its id, and an unchanged Dockerfile
-would then miss the cache in every new session. The record is bounded too
-(``MADE_LIMIT`` entries of each kind, oldest forgotten first).
+It keeps what the kernel *made* on the engine (``Session.made``): the images it built,
+the names it gave images (builds, ``%docker tag``) and the containers it ran, so
+``check.nothing_left()`` and the clean-ups find them. Containers carry the session label
+too; images do not (a label that changes per kernel would change the image's config, so
+its id, and break the build cache across sessions), so they are remembered here.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from layerlab.build import BuildResult
 
-
-#: How many names, image ids and container ids the session remembers (each).
-MADE_LIMIT = 1000
+#: the most image ids (and names, and containers) remembered: a session makes far fewer;
+#: the record cannot grow past it, the oldest is forgotten first
+MAX_IMAGES = 2000
 
 
 class Made:
     """What a session made on the engine: engine-side names, image ids, container ids,
-    each oldest first, at most ``MADE_LIMIT`` of each (a dict keeps insertion order)."""
+    each oldest first, at most ``MAX_IMAGES`` of each (a dict keeps insertion order)."""
 
     def __init__(self) -> None:
         self._tags: dict[str, None] = {}
@@ -41,7 +41,7 @@ class Made:
             return
         record.pop(key, None)  # seen again: it becomes the newest
         record[key] = None
-        while len(record) > MADE_LIMIT:
+        while len(record) > MAX_IMAGES:
             del record[next(iter(record))]
 
     def tag(self, engine_name: str) -> None:
@@ -52,6 +52,9 @@ class Made:
 
     def container(self, container_id: str) -> None:
         self._add(self._containers, container_id)
+
+    def has_image(self, image_id: str) -> bool:
+        return image_id in self._images
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -65,6 +68,11 @@ class Made:
     def containers(self) -> tuple[str, ...]:
         return tuple(self._containers)
 
+    def clear(self) -> None:
+        self._tags.clear()
+        self._images.clear()
+        self._containers.clear()
+
     def __len__(self) -> int:
         return len(self._tags) + len(self._images) + len(self._containers)
 
@@ -75,7 +83,7 @@ class Session:
     def __init__(self, size: int | None = None) -> None:
         self._size = size
         self._builds: collections.deque[BuildResult] = collections.deque()
-        #: what this kernel made on the engine (for ``check.nothing_left()``)
+        #: what this kernel made on the engine (for ``check.nothing_left()``, clean-ups)
         self.made = Made()
 
     @property
@@ -92,14 +100,27 @@ class Session:
         return tuple(self._builds)
 
     def record(self, result: BuildResult) -> None:
-        """Remember ``result``; forget (and close the log of) the oldest beyond the bound."""
+        """Remember ``result`` (and the image it made); forget (and close the log of) the
+        oldest build beyond the bound."""
         self._builds.append(result)
         for engine_tag in result.engine_tags:
             self.made.tag(engine_tag)
-        if result.image_id:
-            self.made.image(result.image_id)
         while len(self._builds) > self.size:
             self._builds.popleft().log_store.close()
+        if result.image_id:
+            self.remember_image(result.image_id)
+
+    def remember_image(self, image_id: str) -> None:
+        """Note that the kit built (or rebuilt from the cache) ``image_id`` in this session."""
+        self.made.image(image_id)
+
+    def made_here(self, image_id: str) -> bool:
+        return self.made.has_image(image_id)
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        """Ids of the images this session built, oldest first."""
+        return self.made.images
 
     def latest_build_of(self, image_id: str) -> BuildResult | None:
         """The most recent remembered build that produced ``image_id``."""
@@ -108,6 +129,7 @@ class Session:
     def clear(self) -> None:
         while self._builds:
             self._builds.popleft().log_store.close()
+        self.made.clear()
 
     def __len__(self) -> int:
         return len(self._builds)

@@ -18,7 +18,7 @@ from layerlab.build import (
     StepStarted,
 )
 from layerlab.context import human_size
-from layerlab.i18n import t, tn
+from layerlab.i18n import layer_counts, t, tn
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
@@ -125,23 +125,26 @@ class TextProgress:
 
 
 def layers_text(stack: LayerStack) -> str:
-    title = tn(
+    title = t(
         "layers.title",
-        len(stack.layers),
         image=stack.image,
         short_id=stack.image_id.removeprefix("sha256:")[:12],
+        **layer_counts(sum(not layer.empty for layer in stack.layers), len(stack.layers)),
         size=human_size(stack.total_bytes),
     )
     lines = [title]
+    no_id = t("layers.no_id")
     header = f"{t('table.layer'):<14}{t('table.size'):>10}  {'':5}{t('layers.header')}"
     lines.append(header)
     for layer in stack.layers:
-        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else "<missing>"
+        # docker history's "<missing>": the layer has no image id on this engine
+        ident = layer.id.removeprefix("sha256:")[:12] if layer.id != "<missing>" else no_id
         where = t("layers.base_word") if layer.from_base else ""
         shown = layer.created_by if len(layer.created_by) <= 70 else layer.created_by[:67] + "..."
         lines.append(f"{ident:<14}{human_size(layer.size_bytes):>10}  {where:5}{shown}")
     if stack.base_image:
-        lines.append(tn("layers.base_image", len(stack.base_layers), image=stack.base_image))
+        entries = layer_counts(0, len(stack.base_layers))["entries"]
+        lines.append(t("layers.base_image", image=stack.base_image, entries=entries))
     return "\n".join(lines)
 
 

@@ -36,7 +36,10 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 FOR_TESTS="${LAYERLAB_FOR_TESTS:-0}"
-if [ "$FOR_TESTS" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+if [ "$FOR_TESTS" = 1 ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)  # the DockerSpawner recipe test
+fi
 command -v curl >/dev/null || missing+=(curl)
 # shellcheck disable=SC2207
 missing=($(printf '%s\n' "${missing[@]+"${missing[@]}"}" | sort -u))

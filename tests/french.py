@@ -43,7 +43,7 @@ _INSTRUCTIONS = (
     "|STOPSIGNAL|HEALTHCHECK|SHELL|MAINTAINER"
 )
 # what is code, not prose, in a message: magics and docker commands with their flags,
-# flags, dotted / slashed / KEY=VALUE names, Dockerfile instructions, text in double quotes
+# flags, dotted / slashed / KEY=VALUE names, Dockerfile instructions, ids, text in double quotes
 # or backticks, and proper names
 _CODE = re.compile(
     rf"%%?[\w-]+(?: {_DOCKER_WORDS})*"  # %docker run -d, %%dockerfile
@@ -51,7 +51,9 @@ _CODE = re.compile(
     r"|(?<!\w)--?[\w-]+"  # --builder, -p
     r"|\S*[./=<>:_](?=\S)\S*"  # result.log, 127.0.0.1:5000, KEY=VALUE, <name>, allowed_ports
     r"|\bHEALTHCHECK NONE\b|\bCMD ou NONE\b"  # HEALTHCHECK's own keywords
+    r"|\bAS [\w-]+"  # a stage name: FROM … AS build
     rf"|\b(?:{_INSTRUCTIONS})\b"
+    r"|\b[0-9a-f]{12,64}\b"  # image and layer ids
     r"|\"[^\"]*\"|`[^`]*`"
     r"|Docker Engine|Docker Hub|BuildKit|JupyterHub|Podman|layerlab"
 )

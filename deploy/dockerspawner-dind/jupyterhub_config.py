@@ -10,10 +10,14 @@
 # Only the hub container mounts the host socket (it must, to create containers): keep the
 # hub admin-only. The DinD containers are privileged: see deploy/README.md.
 #
+# Hosts that refuse privileged containers: LEARNER_ENGINE=shared (the compose override
+# docker-compose.shared-engine.yml) gives every learner the host's engine instead.
+#
 # Run it: deploy/README.md, section (a).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from dockerspawner import DockerSpawner
@@ -25,6 +29,10 @@ LEARNER_IMAGE = os.environ.get("LEARNER_IMAGE", "layerlab-learner:latest")
 DIND_IMAGE = os.environ.get("DIND_IMAGE", "docker:27-dind")
 # Offline classes: a bundle made with `layerlab images save`, loaded into every new engine.
 BUNDLE_DIR = os.environ.get("LAYERLAB_BUNDLE_DIR", "/srv/layerlab/bundles")
+# "dind" (a private engine per learner, this file's purpose) or "shared" (the host's
+# engine for everyone, docker-compose.shared-engine.yml: see deploy/README.md)
+LEARNER_ENGINE = os.environ.get("LEARNER_ENGINE", "dind")
+SOCKET = "/var/run/docker.sock"
 
 
 class DindDockerSpawner(DockerSpawner):
@@ -82,14 +90,25 @@ class DindDockerSpawner(DockerSpawner):
         await super().stop(now=now)
 
 
-c.JupyterHub.spawner_class = DindDockerSpawner
 c.DockerSpawner.image = LEARNER_IMAGE
 c.DockerSpawner.network_name = NETWORK
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True
+# the single-user server, whatever the image's own CMD (base-notebook or a plain Python)
+c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
 c.DockerSpawner.notebook_dir = "/home/jovyan/work"
-c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
-c.DockerSpawner.environment = {"DOCKER_HOST": "tcp://localhost:2375"}
+WORK_VOLUME = {"jupyterhub-user-{username}": "/home/jovyan/work"}
+if LEARNER_ENGINE == "shared":
+    # docker-compose.shared-engine.yml: the host's engine, shared by every learner; the
+    # kit keeps learners' names apart (namespace = hub user), the engine does not.
+    c.JupyterHub.spawner_class = DockerSpawner
+    c.DockerSpawner.volumes = {**WORK_VOLUME, SOCKET: SOCKET}
+    # the server runs as jovyan: give it the socket's group (the hub sees the same socket)
+    c.DockerSpawner.extra_host_config = {"group_add": [str(Path(SOCKET).stat().st_gid)]}
+else:
+    c.JupyterHub.spawner_class = DindDockerSpawner
+    c.DockerSpawner.volumes = WORK_VOLUME
+    c.DockerSpawner.environment = {"DOCKER_HOST": "tcp://localhost:2375"}
 c.DockerSpawner.mem_limit = "2G"
 c.DockerSpawner.cpu_limit = 1.0
 
@@ -101,7 +120,10 @@ c.JupyterHub.bind_url = "http://0.0.0.0:8000"
 # Authentication: replace with your institution's (OAuthenticator, LTI, ...).
 c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
 c.Authenticator.admin_users = {os.environ.get("HUB_ADMIN", "instructor")}
-c.Authenticator.allow_all = False
+# NativeAuthenticator keeps its own list: a sign-up logs in only once an admin authorized
+# it (/hub/authorize). JupyterHub 5 also checks its allowed_users, which Native does not
+# fill: with allow_all = False nobody, not even the admin, could log in (seen here).
+c.Authenticator.allow_all = True
 c.NativeAuthenticator.open_signup = False
 
 # Stop idle servers (and their engines) after an hour.

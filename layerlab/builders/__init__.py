@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from layerlab.builders.base import Builder, BuildRequest, build_failure
 from layerlab.errors import LayerlabError
+from layerlab.i18n import t
 
 __all__ = ["BuildRequest", "Builder", "build_failure", "select_builder"]
 
@@ -22,7 +23,7 @@ def select_builder(name: str) -> Builder:
     if name == "classic":
         return ClassicBuilder()
     if name not in ("buildkit", "auto"):
-        raise LayerlabError(f"unknown builder {name!r}: use classic, buildkit or auto")
+        raise LayerlabError(t("build.unknown_builder", name=name))
     cli = find_buildkit_cli()
     if cli is not None:
         return BuildKitBuilder(cli)

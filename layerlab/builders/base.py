@@ -78,7 +78,7 @@ def _is_kit_message(error: str) -> bool:
 
 def explain_failure(result: BuildResult) -> str:
     """The learner-facing message for a failed build: the step, the reason, the last lines."""
-    error = result.error or "unknown error"
+    error = result.error or t("build.unknown_error")
     step = result.failed_step
     if _NO_SPACE.search(error) or any(_NO_SPACE.search(line) for line in result.log_tail):
         return t("engine.no_space")
@@ -111,7 +111,7 @@ def build_failure(result: BuildResult) -> BuildFailed:
             message = f"{result.error}\n{message}"
         return BuildFailed(message, result)
     if result.error is None:
-        result.error = "the engine ended the build without an image id"
+        result.error = t("build.no_image_id")
     return BuildFailed(explain_failure(result), result)
 
 

@@ -8,8 +8,10 @@ CLI and reads its progress output:
 * otherwise ``DOCKER_BUILDKIT=1 docker build --progress=plain`` with a pre-23 client,
   whose BuildKit support is built in (parsed line by line).
 
-Which CLI works is *detected* (each candidate is asked to start a tiny build), never
-assumed: a 23+ client without buildx accepts ``DOCKER_BUILDKIT=1`` and then fails. The
+Which CLI works is *detected*, never assumed: a 23+ client without buildx accepts
+``DOCKER_BUILDKIT=1`` and then fails. Detection asks each candidate for its versions and
+plugins, runs a tiny trial build only where those cannot tell, and remembers the answer
+per CLI binary and engine across kernels (``layerlab.builders.probe``). The
 image id comes from ``--iidfile``, never from the text. The parsers are plain classes
 over lines, so tests replay recorded streams through them without an engine.
 """
@@ -47,7 +49,7 @@ from layerlab.builders.base import BuildInterrupted, BuildRequest
 from layerlab.i18n import t
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 #: The oldest buildx whose ``--progress=rawjson`` we rely on.
 MIN_BUILDX = (0, 12)
@@ -176,34 +178,107 @@ def _first_line(text: str) -> str:
     return "no output"
 
 
-def probe_cli(executable: str) -> CliProbe:
-    """Ask ``executable`` whether it can build with BuildKit (a real, tiny, failing build)."""
-    code, out = _run([executable, "version", "--format", "{{.Client.Version}}"])
-    client_version = out.splitlines()[0].strip() if out.strip() and code != -1 else None
-    if client_version is not None and not _version_tuple(client_version):
-        client_version = None
+#: The first client with BuildKit built in (``DOCKER_BUILDKIT=1 docker build``).
+FIRST_BUILTIN_CLIENT = (18, 9)
+#: From 23.0 on, ``docker build`` hands BuildKit builds to the buildx plugin and fails
+#: without it ("BuildKit is enabled but the buildx component is missing or broken").
+FIRST_BUILDX_ONLY_CLIENT = (23, 0)
+#: The engine API that has BuildKit's session endpoint (Engine 18.09).
+MIN_BUILDKIT_API = (1, 39)
+_VERSION_FORMAT = (
+    "{{.Client.Version}}|{{.Server.APIVersion}}|{{range .Server.Components}}{{.Name}},{{end}}"
+)
+
+
+@dataclass(frozen=True)
+class _Versions:
+    client: str | None
+    #: the engine's API version as this CLI sees it (None: no engine answered)
+    server_api: str | None
+    #: the engine's components (``Engine``, ``containerd``…; ``Podman Engine`` on Podman)
+    components: str
+
+
+def _query_versions(executable: str) -> _Versions:
+    # One `docker version` call. With no engine the CLI exits 1 after printing the client
+    # part; a CLI that ignores --format prints its version alone: both are read.
+    code, out = _run([executable, "version", "--format", _VERSION_FORMAT])
+    if code == -1 or not out.strip():
+        return _Versions(None, None, "")
+    client, _, rest = out.splitlines()[0].strip().partition("|")
+    server_api, _, components = rest.partition("|")
+    return _Versions(
+        client if _version_tuple(client) else None,
+        server_api if _version_tuple(server_api) else None,
+        components,
+    )
+
+
+def _query_buildx(executable: str) -> str | None:
+    # Exit 0 with a version proves the plugin is installed (23+ without it: exit 1,
+    # "unknown command" / "'buildx' is not a docker command").
     code, out = _run([executable, "buildx", "version"])
-    buildx = None
-    if code == 0:
-        match = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)", out)
-        buildx = match.group(1) if match else None
-    candidates: list[BuildKitCli] = []
-    if buildx and _version_tuple(buildx)[:2] >= MIN_BUILDX:
-        candidates.append(BuildKitCli(executable, client_version or "?", buildx))
-    candidates.append(BuildKitCli(executable, client_version or "?"))
+    if code != 0:
+        return None
+    match = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)", out)
+    return match.group(1) if match else None
+
+
+def _trial(candidate: BuildKitCli) -> tuple[bool, str]:
+    """A real, tiny, failing build: proves the whole path (CLI, session, daemon) works."""
+    _, out = _run(candidate.probe_command(), env=candidate.environment(), stdin=_PROBE_DOCKERFILE)
+    return _probe_succeeded(candidate, out), _first_line(out)
+
+
+def probe_cli(executable: str) -> CliProbe:
+    """Whether ``executable`` can build with BuildKit: version and capability queries, and
+    a real trial build only where the queries cannot tell."""
+    versions = _query_versions(executable)
+    buildx = _query_buildx(executable)
+    client = _version_tuple(versions.client or "")[:2]
     reason = ""
-    for candidate in candidates:
-        code, out = _run(
-            candidate.probe_command(), env=candidate.environment(), stdin=_PROBE_DOCKERFILE
-        )
-        if _probe_succeeded(candidate, out):
-            return CliProbe(executable, client_version, buildx, candidate)
-        reason = _first_line(out)
+    if buildx and _version_tuple(buildx)[:2] >= MIN_BUILDX:
+        # buildx's version says it can print rawjson; whether its current builder (a
+        # context, a docker-container driver…) reaches a BuildKit engine, no query tells
+        # cheaply: the trial build does.
+        candidate = BuildKitCli(executable, versions.client or "?", buildx)
+        works, reason = _trial(candidate)
+        if works:
+            return CliProbe(executable, versions.client, buildx, candidate)
+    builtin = BuildKitCli(executable, versions.client or "?")
+    if client and client >= FIRST_BUILDX_ONLY_CLIENT:
+        # The version proves it: 23+ builds with BuildKit only through buildx.
+        reason = reason or t("buildkit.needs_buildx", version=versions.client)
+    elif client and client < FIRST_BUILTIN_CLIENT:
+        # The version proves it: no BuildKit client before 18.09.
+        reason = t("buildkit.client_too_old", version=versions.client)
+    elif client and _builtin_engine_ok(versions):
+        # An 18.09-22.x client has BuildKit built in (DOCKER_BUILDKIT=1), and the engine it
+        # reaches is a Docker Engine with the session API: nothing left to try.
+        return CliProbe(executable, versions.client, buildx, builtin)
+    else:
+        # Unknown client version, no engine answering, an old API or not a Docker Engine
+        # (Podman speaks the API without BuildKit sessions): only a real build can tell.
+        works, trial_reason = _trial(builtin)
+        if works:
+            return CliProbe(executable, versions.client, buildx, builtin)
+        reason = trial_reason
     if buildx and _version_tuple(buildx)[:2] < MIN_BUILDX:
         reason = f"buildx {buildx} is older than 0.12; {reason}"
     elif not buildx:
         reason = f"no buildx; {reason}"
-    return CliProbe(executable, client_version, buildx, None, reason)
+    return CliProbe(executable, versions.client, buildx, None, reason)
+
+
+def _builtin_engine_ok(versions: _Versions) -> bool:
+    api = _version_tuple(versions.server_api or "")[:2]
+    is_docker = "engine" in versions.components.lower()
+    return (
+        bool(api)
+        and api >= MIN_BUILDKIT_API
+        and is_docker
+        and "podman" not in (versions.components.lower())
+    )
 
 
 def _probe_succeeded(cli: BuildKitCli, output: str) -> bool:
@@ -245,9 +320,11 @@ _detection = _Detection()
 _detection_lock = threading.Lock()
 
 
-def detect(executables: Iterable[str]) -> tuple[BuildKitCli | None, list[CliProbe]]:
+def detect(
+    executables: Iterable[str], probe: Callable[[str], CliProbe] = probe_cli
+) -> tuple[BuildKitCli | None, list[CliProbe]]:
     """Probe ``executables``; prefer buildx (rawjson), then the first that works at all."""
-    probes = [probe_cli(executable) for executable in executables]
+    probes = [probe(executable) for executable in executables]
     usable = [probe.cli for probe in probes if probe.cli is not None]
     chosen = next((cli for cli in usable if cli.mode == "buildx"), None)
     if chosen is None and usable:
@@ -261,9 +338,72 @@ def find_buildkit_cli() -> BuildKitCli | None:
         if not _detection.done:
             override = os.environ.get("LAYERLAB_DOCKER_CLI")
             executables = [override] if override else candidate_executables()
-            _detection.cli, _detection.probes = detect(executables)
+            engine = _engine_identity()
+            _detection.cli, _detection.probes = detect(
+                executables, lambda executable: remembered_probe(executable, engine)
+            )
             _detection.done = True
         return _detection.cli
+
+
+def remembered_probe(executable: str, engine: str | None) -> CliProbe:
+    """``probe_cli(executable)``, remembered across kernels (see ``layerlab.builders.probe``)."""
+    from layerlab.builders import probe
+
+    answer = probe.remembered(executable, engine, lambda: _probe_as_json(probe_cli(executable)))
+    try:
+        return _probe_from_json(executable, answer)
+    except (KeyError, TypeError, ValueError):  # an entry written by hand or by another kit
+        return probe_cli(executable)
+
+
+def _probe_as_json(found: CliProbe) -> dict[str, Any]:
+    return {
+        "client_version": found.client_version,
+        "buildx_version": found.buildx_version,
+        "mode": found.cli.mode if found.cli is not None else None,
+        "reason": found.reason,
+    }
+
+
+def _probe_from_json(executable: str, data: dict[str, Any]) -> CliProbe:
+    client, buildx, mode = data["client_version"], data["buildx_version"], data["mode"]
+    for value in (client, buildx):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(value)
+    if mode not in (None, "buildx", "builtin") or (mode == "buildx" and not buildx):
+        raise ValueError(mode)
+    cli = None
+    if mode is not None:
+        cli = BuildKitCli(executable, client or "?", buildx if mode == "buildx" else None)
+    return CliProbe(executable, client, buildx, cli, str(data.get("reason", "")))
+
+
+def _engine_identity() -> str | None:
+    """Which engine the CLIs reach, for the probe cache (None: none answered)."""
+    from docker.errors import DockerException
+
+    from layerlab.engine import connect
+    from layerlab.errors import LayerlabError
+
+    try:
+        version = connect(verify=False).version()
+    except (LayerlabError, DockerException, OSError):
+        return None
+    components = sorted(
+        f"{item.get('Name')} {item.get('Version')}"
+        for item in version.get("Components") or []
+        if isinstance(item, dict)
+    )
+    return "|".join(
+        [
+            os.environ.get("DOCKER_HOST", ""),
+            os.environ.get("DOCKER_CONTEXT", ""),
+            str(version.get("Version", "?")),
+            str(version.get("ApiVersion", "?")),
+            *components,
+        ]
+    )
 
 
 def forget_detection() -> None:
@@ -663,7 +803,7 @@ class BuildKitBuilder:
                 process.stdout.close()
         if timed_out.is_set():
             raise BuildInterrupted(
-                t("buildkit.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
+                t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
         if code == 0:
             image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
@@ -687,4 +827,5 @@ __all__ = [
     "parse_lines",
     "parse_vertex_name",
     "probe_cli",
+    "remembered_probe",
 ]

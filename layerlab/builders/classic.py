@@ -14,7 +14,7 @@ import secrets
 import threading
 from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
-from layerlab import references
+from layerlab import i18n, references
 from layerlab.build import (
     BuildError,
     BuildEvent,
@@ -84,7 +84,7 @@ class ClassicStreamParser:
         if "error" in message or "errorDetail" in message:
             events.extend(self.flush())
             detail = message.get("errorDetail") or {}
-            text = str(message.get("error") or detail.get("message") or "build error")
+            text = str(message.get("error") or detail.get("message") or t("build.unknown_error"))
             if self.step is not None:
                 events.append(StepFailed(self.step, text.strip()))
             else:
@@ -275,7 +275,7 @@ class ClassicBuilder:
         ) as exc:
             if timed_out.is_set():
                 raise BuildInterrupted(
-                    f"the build ran past its {request.timeout_s:g} s limit and was stopped"
+                    t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
                 ) from None
             yield BuildError(t("engine.lost", reason=type(exc).__name__))
         finally:
@@ -295,7 +295,7 @@ class ClassicBuilder:
                     _ORPHANS.setdefault(host, set()).add(parser.container_id)
         if timed_out.is_set():
             raise BuildInterrupted(
-                f"the build ran past its {request.timeout_s:g} s limit and was stopped"
+                t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
         if finished and image_id:
             # docker-py sends one tag; the CLI accepts several -t, so we add the others.

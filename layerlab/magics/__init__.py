@@ -12,6 +12,7 @@ def register(ipython: Any) -> None:
     from layerlab.magics.docker import DockerMagics
     from layerlab.magics.dockerfile import DockerfileMagics
     from layerlab.magics.images import ImageMagics
+    from layerlab.magics.layers import LayerFilesMagics
 
     settings = config.install(ipython)
     # one settings object per shell: drop the one of an earlier load
@@ -21,3 +22,4 @@ def register(ipython: Any) -> None:
     ipython.configurables.append(settings)
     for magics in (DockerfileMagics, BuildMagics, ImageMagics, DockerMagics, ClassroomMagics):
         ipython.register_magics(magics(ipython))
+    ipython.register_magics(LayerFilesMagics(ipython))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult
@@ -67,7 +69,7 @@ class BuildMagics(Magics):
         from layerlab import api
         from layerlab.magics._display import build_view
 
-        args = parse_argstring(self.docker_build, line)
+        args = parse(self.docker_build, line)
         build_args = api.parse_build_args(args.build_arg)
         view = build_view(quiet=args.quiet)
         return api.build(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 
 @magics_class
@@ -13,13 +15,18 @@ class ClassroomMagics(Magics):
     @magic_arguments()
     @argument("--dry-run", action="store_true", help="Show what would go, remove nothing.")
     @argument("--older-than", type=float, default=None, metavar="HOURS", help="Only older things.")
+    @argument(
+        "--force",
+        action="store_true",
+        help="Also what the kit made for you outside this notebook's session.",
+    )
     @line_magic
     def docker_cleanup(self, line: str) -> Any:
         """Remove your containers and images (only the ones the kit made for you)."""
         from layerlab.classroom import cleanup
 
-        args = parse_argstring(self.docker_cleanup, line)
-        return cleanup(older_than_hours=args.older_than, dry_run=args.dry_run)
+        args = parse(self.docker_cleanup, line)
+        return cleanup(older_than_hours=args.older_than, dry_run=args.dry_run, force=args.force)
 
     @line_magic
     def layerlab_doctor(self, _line: str) -> Any:

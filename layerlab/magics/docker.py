@@ -8,7 +8,6 @@ one ``LayerlabError`` line: never a traceback.
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import sys
 from typing import Any, NoReturn
@@ -18,6 +17,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from layerlab import i18n
 from layerlab.i18n import t
+from layerlab.magics._args import argparse_message
 
 #: Spelling of the CLI's management commands (``image ls``) → the kit's command names.
 _GROUPS: dict[str, dict[str, str]] = {
@@ -60,17 +60,9 @@ class _HelpFormatter(argparse.HelpFormatter):
             usage, actions, groups, t("dockerhelp.usage") if prefix is None else prefix
         )
 
-
-#: argparse's own error sentences (English, from the standard library) → the kit's messages
-_ARGPARSE_ERRORS = (
-    (re.compile(r"the following arguments are required: (?P<args>.+)"), "dockerhelp.required"),
-    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "dockerhelp.unrecognized"),
-    (
-        re.compile(r"argument (?P<argument>\S+): invalid int value: (?P<value>.+)"),
-        "dockerhelp.invalid_int",
-    ),
-    (re.compile(r"argument (?P<argument>\S+): expected one argument"), "dockerhelp.expected_one"),
-)
+    def start_section(self, heading: str | None) -> None:
+        # argparse writes "heading:"; French puts a no-break space before the colon
+        super().start_section(None if heading is None else t("dockerhelp.heading", title=heading))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,12 +76,7 @@ class _Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help=t("dockerhelp.help"))
 
     def error(self, message: str) -> NoReturn:
-        for pattern, key in _ARGPARSE_ERRORS:
-            match = pattern.fullmatch(message)
-            if match:
-                message = t(key, **match.groupdict())
-                break
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(t("dockerhelp.error", prog=self.prog, message=argparse_message(message)))
 
     def exit(self, _status: int = 0, message: str | None = None) -> NoReturn:
         if message:
@@ -97,7 +84,7 @@ class _Parser(argparse.ArgumentParser):
         raise _Help
 
 
-def _build_parser() -> _Parser:
+def _build_parser() -> _Parser:  # noqa: PLR0915 - one statement per CLI option
     """The ``%docker`` parser, its help in the current language."""
     parser = _Parser(prog="%docker")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -133,6 +120,14 @@ def _build_parser() -> _Parser:
     )
     run.add_argument("--rm", action="store_true", help=t("dockerhelp.run.rm"))
     run.add_argument("--init", action="store_true", help=t("dockerhelp.run.init"))
+    run.add_argument("--wait", action="store_true", help=t("dockerhelp.run.wait"))
+    run.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=30.0,
+        metavar=t("dockerhelp.meta.seconds"),
+        help=t("dockerhelp.run.wait_timeout"),
+    )
     run.add_argument("image", metavar=t("dockerhelp.meta.image"), help=t("dockerhelp.run.image"))
     run.add_argument(
         "cmd",
@@ -144,6 +139,7 @@ def _build_parser() -> _Parser:
     ps = commands.add_parser("ps", prog="%docker ps", help=t("dockerhelp.ps"))
     ps.add_argument("-a", "--all", action="store_true", help=t("dockerhelp.ps.all"))
     ps.add_argument("--mine", action="store_true", help=t("dockerhelp.ps.mine"))
+    ps.add_argument("-q", "--quiet", action="store_true", help=t("dockerhelp.quiet"))
 
     logs = commands.add_parser("logs", prog="%docker logs", help=t("dockerhelp.logs"))
     logs.add_argument(
@@ -165,15 +161,28 @@ def _build_parser() -> _Parser:
         metavar=t("dockerhelp.meta.seconds"),
         help=t("dockerhelp.stop.time"),
     )
-    stop.add_argument("names", nargs="+", metavar=t("dockerhelp.meta.name"))
+    stop.add_argument("--all", action="store_true", help=t("dockerhelp.all_running"))
+    stop.add_argument("names", nargs="*", metavar=t("dockerhelp.meta.name"))
+
+    kill = commands.add_parser("kill", prog="%docker kill", help=t("dockerhelp.kill"))
+    kill.add_argument(
+        "-s",
+        "--signal",
+        default="KILL",
+        metavar=t("dockerhelp.meta.signal"),
+        help=t("dockerhelp.kill.signal"),
+    )
+    kill.add_argument("--all", action="store_true", help=t("dockerhelp.all_running"))
+    kill.add_argument("names", nargs="*", metavar=t("dockerhelp.meta.name"))
 
     rm = commands.add_parser("rm", prog="%docker rm", help=t("dockerhelp.rm"))
     rm.add_argument("-f", "--force", action="store_true", help=t("dockerhelp.rm.force"))
-    rm.add_argument("names", nargs="+", metavar=t("dockerhelp.meta.name"))
+    rm.add_argument("--all", action="store_true", help=t("dockerhelp.rm.all"))
+    rm.add_argument("names", nargs="*", metavar=t("dockerhelp.meta.name"))
 
     tag = commands.add_parser("tag", prog="%docker tag", help=t("dockerhelp.tag"))
     tag.add_argument("source", metavar=t("dockerhelp.meta.source_image"))
-    tag.add_argument("target", metavar=t("dockerhelp.meta.target_image"))
+    tag.add_argument("targets", nargs="+", metavar=t("dockerhelp.meta.target_image"))
 
     push = commands.add_parser("push", prog="%docker push", help=t("dockerhelp.push"))
     push.add_argument("name", metavar=t("dockerhelp.meta.reference"))
@@ -190,7 +199,7 @@ def _build_parser() -> _Parser:
         help=t("dockerhelp.images.reference"),
     )
     images.add_argument("-a", "--all", action="store_true", help=t("dockerhelp.images.all"))
-    images.add_argument("--mine", action="store_true", help=t("dockerhelp.images.mine"))
+    images.add_argument("-q", "--quiet", action="store_true", help=t("dockerhelp.quiet"))
 
     history = commands.add_parser("history", prog="%docker history", help=t("dockerhelp.history"))
     history.add_argument(
@@ -237,6 +246,7 @@ _PARSER_COMMANDS = (
     "ps",
     "logs",
     "stop",
+    "kill",
     "rm",
     "tag",
     "push",
@@ -283,11 +293,22 @@ def parse_docker_line(line: str) -> argparse.Namespace | None:
         words = shlex.split(line)
     except ValueError as exc:
         raise UsageError(t("docker.usage_quotes", detail=exc)) from None
+    from layerlab.magics._shell_syntax import shell_syntax_message
+
+    refused = shell_syntax_message(line)
+    if refused is not None:
+        raise UsageError(refused)
     words = _normalize(words)
     try:
-        return _parser().parse_args(words)
+        args = _parser().parse_args(words)
     except _Help:
         return None
+    if args.command in ("stop", "kill", "rm"):
+        if not args.names and not args.all:
+            raise UsageError(t("docker.usage_names", command=args.command))
+        if args.names and args.all:
+            raise UsageError(t("docker.usage_names_and_all", command=args.command))
+    return args
 
 
 def _labels(pairs: list[str]) -> dict[str, str]:
@@ -311,12 +332,44 @@ class DockerMagics(Magics):
         args = parse_docker_line(line)
         if args is None:
             return None
-        return run_command(args)
+        return run_command(args, self.shell.user_ns if self.shell is not None else None)
 
 
-def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per docker command
+def _container_names(names: list[str], namespace: dict[str, Any] | None) -> list[str]:
+    """``web`` → the name of the container in the variable ``web`` (``web = %docker run …``),
+    when there is such a variable; other words are container names or ids as typed."""
+    from layerlab.engine_ops import ContainerRun
+
+    if not namespace:
+        return names
+    return [
+        namespace[name].name if isinstance(namespace.get(name), ContainerRun) else name
+        for name in names
+    ]
+
+
+def _print_batch(batch: Any) -> None:
+    """Print what a several-names command did, like the CLI: done lines on stdout, one
+    error line per failed name on stderr; an error only when nothing was done."""
+    batch.raise_if_all_failed()
+    for line in batch.done:
+        print(line)
+    for line in batch.error_lines():
+        print(line, file=sys.stderr)
+    for line in batch.notes:
+        print(line)
+
+
+def run_command(  # noqa: C901, PLR0911, PLR0912, PLR0915 - one branch per docker command
+    args: argparse.Namespace, namespace: dict[str, Any] | None = None
+) -> Any:
     """Call ``layerlab.engine_ops`` for a parsed line; return what the cell should show."""
-    from layerlab import engine_ops, references
+    from layerlab import batch, engine_ops, references
+
+    if args.command in ("stop", "kill", "rm"):
+        args.names = _container_names(args.names, namespace)
+    elif args.command == "logs":
+        args.name = _container_names([args.name], namespace)[0]
 
     match args.command:
         case "run":
@@ -334,42 +387,59 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 init=args.init,
             )
             if args.detach:
+                if args.wait:
+                    from layerlab.waiting import wait_published
+
+                    print(wait_published(started, timeout=args.wait_timeout))
                 return started
             print(started.output or "", end="")
             if started.exit_code:
                 print(started, file=sys.stderr)
             return None
         case "ps":
-            return engine_ops.ps(all_containers=args.all, mine=args.mine)
+            table = engine_ops.ps(all_containers=args.all, mine=args.mine)
+            if args.quiet:
+                from layerlab.image_list import IdList
+
+                return IdList(engine_ops.short(str(row["id"])) for row in table.records)
+            return table
         case "logs":
             print(engine_ops.logs(args.name, tail=args.tail), end="")
             return None
         case "stop":
-            for name in engine_ops.stop(args.names, timeout=args.time):
-                print(name)
+            names = batch.targets("stop", args.names, everything=args.all, running_only=True)
+            _print_batch(batch.stop(names, timeout=args.time))
+            return None
+        case "kill":
+            names = batch.targets("kill", args.names, everything=args.all, running_only=True)
+            _print_batch(batch.kill(names, signal=args.signal))
             return None
         case "rm":
-            for name in engine_ops.rm(args.names, force=args.force):
-                print(name)
+            if args.all:
+                _print_batch(batch.rm_all(force=args.force))
+            else:
+                _print_batch(batch.rm(args.names, force=args.force))
             return None
         case "tag":
-            target = engine_ops.tag(args.source, args.target)
-            print(t("docker.tagged", source=args.source, target=target))
+            _print_batch(batch.tag(args.source, args.targets))
             return None
         case "push":
             repository, _ = references.split(args.name)
             print(t("docker.push_refers", repository=repository))
             return engine_ops.push(
-                args.name, on_layer=lambda layer, status: print(f"{layer}: {status}")
+                args.name,
+                on_layer=lambda layer, status: print(
+                    t("docker.push_layer", layer=layer, status=engine_ops.push_status_words(status))
+                ),
             )
         case "pull":
             digest = engine_ops.pull(args.name)
             print(t("docker.pull_summary", reference=args.name, digest=digest or "-"))
             return None
         case "images":
-            from layerlab import engine_ops
+            from layerlab.image_list import images
 
-            return engine_ops.images(args.reference, all_images=args.all, mine=args.mine)
+            return images(args.reference, everything=args.all, quiet=args.quiet)
         case "history":
             from layerlab import layers
             from layerlab.magics.images import _layer_view
@@ -379,10 +449,16 @@ def run_command(args: argparse.Namespace) -> Any:  # noqa: C901, PLR0911, PLR091
                 stacks.append(layers(args.other))
             return _layer_view(*stacks)
         case "rmi":
-            for line in engine_ops.rmi(args.names, force=args.force):
-                print(line)
+            _print_batch(batch.rmi(args.names, force=args.force))
             return None
         case "image-prune" | "container-prune" | "system-prune":
+            from layerlab.prune_guard import check_prune
+
+            check_prune(
+                images=args.command != "container-prune",
+                all_images=getattr(args, "all", False),
+                force=args.force,
+            )
             if args.command != "image-prune":
                 print(engine_ops.container_prune())
             if args.command != "container-prune":

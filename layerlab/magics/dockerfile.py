@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from layerlab import dockerfile as model
 from layerlab.config import settings
 from layerlab.i18n import t, tn
+from layerlab.magics._args import parse
 
 
 @magics_class
@@ -23,13 +24,14 @@ class DockerfileMagics(Magics):
         help="Where to write the Dockerfile (default: ./Dockerfile).",
     )
     @argument("-a", "--append", action="store_true", help="Append to the file instead.")
+    @argument("--no-lint", action="store_true", help="Skip hadolint and the kit's advice.")
     @cell_magic
     def dockerfile(self, line: str, cell: str) -> None:
         """Check the cell as a Dockerfile and write it verbatim (UTF-8).
 
         Nothing is written when the text is refused: the previous file stays as it was.
         """
-        args = parse_argstring(self.dockerfile, line)
+        args = parse(self.dockerfile, line)
         outcome = model.write(
             args.path, cell, allow_outside=settings().allow_write_outside, append=args.append
         )
@@ -40,3 +42,20 @@ class DockerfileMagics(Magics):
             print(outcome.message(args.path))
         for warning in outcome.dockerfile.warnings:
             print(t("df.warning", message=warning), file=sys.stderr)
+        if settings().lint and not args.no_lint:
+            _advise(outcome.dockerfile)
+
+
+def _advise(dockerfile: model.Dockerfile) -> None:
+    from layerlab.errors import DockerfileError
+    from layerlab.lint import hadolint_binary, lint
+    from layerlab.magics._display import show
+
+    config = settings()
+    report = lint(
+        dockerfile, binary=hadolint_binary(config.hadolint_path), ignored=config.lint_ignored
+    )
+    if report:
+        show(report)
+    if report.failed(config.lint_failure_threshold):
+        raise DockerfileError(t("lint.failed", threshold=config.lint_failure_threshold))

@@ -5,25 +5,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
-    from layerlab.views import Table
+    from layerlab.image_list import IdList, ImageTable
 
 
 @magics_class
 class ImageMagics(Magics):
     @magic_arguments()
-    @argument("reference", nargs="?", default=None, help="Only images matching this name.")
-    @argument("-a", "--all", action="store_true", help="Show intermediate images too.")
-    @argument("--mine", action="store_true", help="Only images the kit built for you.")
+    @argument(
+        "reference", nargs="?", default=None, help="Only images matching this name (python*)."
+    )
+    @argument("-a", "--all", action="store_true", help="Every image on the engine, not only yours.")
+    @argument("-q", "--quiet", action="store_true", help="Only the ids (a list in Python).")
     @line_magic
-    def docker_images(self, line: str) -> Table:
-        """List the engine's images, like ``docker image ls``."""
-        from layerlab import engine_ops
+    def docker_images(self, line: str) -> ImageTable | IdList:
+        """List your images (``--all``: every image on the engine), like ``docker image ls``."""
+        from layerlab.image_list import images
 
-        args = parse_argstring(self.docker_images, line)
-        return engine_ops.images(args.reference, all_images=args.all, mine=args.mine)
+        args = parse(self.docker_images, line)
+        quiet: bool = args.quiet
+        return images(args.reference, everything=args.all, quiet=quiet)
 
     @magic_arguments()
     @argument("image", help="Image name or id.")
@@ -34,7 +39,7 @@ class ImageMagics(Magics):
         """Show an image's layers, newest on top, like ``docker history``."""
         from layerlab import layers
 
-        args = parse_argstring(self.docker_history, line)
+        args = parse(self.docker_history, line)
         stack = layers(args.image, base=args.base)
         if args.other is None:
             return _layer_view(stack)

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from layerlab.widgets.build_view import BuildView
+    from layerlab.widgets.layer_files import LayerFilesView
     from layerlab.widgets.layer_stack import LayerStackView
 
-__all__ = ["BuildView", "LayerStackView"]
+__all__ = ["BuildView", "LayerFilesView", "LayerStackView"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +26,8 @@ def __getattr__(name: str) -> Any:
         from layerlab.widgets.layer_stack import LayerStackView
 
         return LayerStackView
+    if name == "LayerFilesView":
+        from layerlab.widgets.layer_files import LayerFilesView
+
+        return LayerFilesView
     raise AttributeError(name)

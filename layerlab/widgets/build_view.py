@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from layerlab import i18n
 from layerlab.build import BuildDone, BuildResult, LogLine, StepOutput
 from layerlab.i18n import t, tn
 from layerlab.views import STATUS_MARK, build_text
@@ -51,7 +52,7 @@ def _badge(status: str) -> str:
 def step_row_html(step: BuildStep, *, live_line: str | None = None) -> str:
     """One table row for ``step``; ``live_line`` is the running step's latest output."""
     number = f"{step.number}/{step.total}" if step.total else str(step.number)
-    duration = f"{step.duration_s:.1f}s" if step.duration_s is not None else ""
+    duration = i18n.seconds(step.duration_s) if step.duration_s is not None else ""
     stage = f"<span style='color:#6e7781'>[{html.escape(step.stage)}]</span> " if step.stage else ""
     failed = step.status == "failed"
     row_style = "background:#ffebe9;" if failed else ""
@@ -144,7 +145,8 @@ def report_html(result: BuildResult) -> str:
         return ""
     to_html = getattr(report, "_repr_html_", None)
     body = to_html() if callable(to_html) else f"<p>{html.escape(str(report))}</p>"
-    return f"<div class='layerlab-cache-report'>{body}</div>"
+    # line-height: the HTML widget's own (28px, one widget row) spreads wrapped sentences
+    return f"<div class='layerlab-cache-report' style='line-height:1.45'>{body}</div>"
 
 
 def log_title(result: BuildResult) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as widgets
 
 from layerlab.context import human_size
-from layerlab.i18n import t, tn
+from layerlab.i18n import layer_counts, t, tn
 from layerlab.image_layers import shared_layers
 from layerlab.views import layers_text
 
@@ -32,14 +32,22 @@ SHARED_COLOR = "#8250df"
 #: sizes below this are drawn as the shortest bar on the log scale
 _LOG_FLOOR_BYTES = 100
 _MIN_BAR_PCT = 1.5
+#: and never thinner than this, whatever the bar column's width (linear scale: a 156-byte
+#: layer next to a 100 MB one stays visible)
+_MIN_BAR_PX = 4
+#: the bar column: the same width on every row of a stack, 220px when there is room,
+#: narrower in a narrow notebook
+_BAR_COLUMN = "flex:none;width:clamp(60px,30%,220px)"
 _MONO = "font-family:var(--jp-code-font-family,monospace);font-size:12px"
 #: one width for the size and "metadata" columns, in px so both line up whatever the
 #: font size, and wide enough for "métadonnées" and "1023.9 MB"
 _LABEL_COLUMN = "width:84px;flex:none;text-align:right"
 #: the command takes the rest of the row and ends in "…" rather than wrap (the title
-#: attribute holds it in full)
+#: attribute holds it in full). width:0 keeps its unwrapped text out of the row's
+#: min-content width: otherwise the whole view refuses to shrink below the longest
+#: command and a narrow notebook panel cuts it off
 _COMMAND_COLUMN = (
-    "flex:1 1 auto;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis"
+    "flex:1 1 0;width:0;min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis"
 )
 
 
@@ -105,7 +113,7 @@ def layer_row_html(
         return (
             f"<div {attributes} style='display:flex;align-items:center;gap:8px;"
             f"min-height:14px;color:#6e7781;font-size:11px'>"
-            f"<div style='width:220px;flex:none'><div style='height:2px;width:100%;"
+            f"<div style='{_BAR_COLUMN}'><div style='height:2px;width:100%;"
             f"background:{color};opacity:.45'></div></div>"
             f"<span style='{_LABEL_COLUMN}'>"
             f"{html.escape(t('stack.metadata'))}</span>"
@@ -116,8 +124,9 @@ def layer_row_html(
     width = bar_percent(layer.size_bytes, largest, scale)
     return (
         f"<div {attributes} style='display:flex;align-items:center;gap:8px;min-height:22px'>"
-        f"<div style='width:220px;flex:none;background:#d0d7de40;border-radius:3px'>"
-        f"<div style='height:16px;width:{width:.1f}%;background:{color};border-radius:3px'>"
+        f"<div style='{_BAR_COLUMN};background:#d0d7de40;border-radius:3px'>"
+        f"<div style='height:16px;width:{width:.1f}%;min-width:{_MIN_BAR_PX}px;"
+        f"background:{color};border-radius:3px'>"
         "</div></div>"
         f"<span style='{_LABEL_COLUMN};font-variant-numeric:"
         f"tabular-nums'>{html.escape(human_size(layer.size_bytes))}</span>"
@@ -151,7 +160,12 @@ def stack_html(
         shared = total - position <= shared_count  # counted from the bottom
         row = layer_row_html(layer, biggest, scale=scale, shared=shared)
         (base_rows if layer.from_base else own_rows).append(row)
-    title = tn("stack.title", total, image=stack.image, size=human_size(stack.total_bytes))
+    title = t(
+        "stack.title",
+        image=stack.image,
+        size=human_size(stack.total_bytes),
+        **layer_counts(sum(not layer.empty for layer in stack.layers), total),
+    )
     heading = (
         f"<div class='layerlab-stack-title' style='font-weight:700;margin-bottom:4px'>"
         f"{html.escape(title)}</div>"
@@ -162,7 +176,13 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-own-group",
-                tn("stack.own_group", len(own_rows), size=human_size(own_bytes)),
+                t(
+                    "stack.own_group",
+                    size=human_size(own_bytes),
+                    **layer_counts(
+                        sum(not layer.empty for layer in stack.own_layers), len(own_rows)
+                    ),
+                ),
                 own_rows,
                 f"1px solid {OWN_COLOR}66",
             )
@@ -171,10 +191,12 @@ def stack_html(
         parts.append(
             _group_html(
                 "layerlab-base-group",
-                tn(
+                t(
                     "stack.base_group",
-                    len(base_rows),
                     name=stack.base_image or "?",
+                    **layer_counts(
+                        sum(not layer.empty for layer in stack.base_layers), len(base_rows)
+                    ),
                     size=human_size(base_bytes),
                 ),
                 base_rows,
@@ -185,7 +207,8 @@ def stack_html(
         parts.extend(own_rows)
     return (
         f"<div class='layerlab-stack' data-image='{html.escape(stack.image, quote=True)}' "
-        f"style='flex:1 1 0;min-width:420px'>{''.join(parts)}</div>"
+        # side by side while each gets 360px, stacked one under the other when narrower
+        f"style='flex:1 1 360px;min-width:0;max-width:100%'>{''.join(parts)}</div>"
     )
 
 
@@ -212,8 +235,11 @@ def layer_stack_html(stacks: tuple[LayerStack, ...], scale: Scale = "log") -> st
         for note in footer
     )
     return (
-        f"<div class='layerlab-layers-view' style='font-size:13px'>"
-        f"<div style='display:flex;gap:24px;flex-wrap:wrap'>{drawn}</div>{notes}</div>"
+        # line-height: the HTML widget sets 28px (one widget row) for its content
+        f"<div class='layerlab-layers-view' style='font-size:13px;line-height:1.45;"
+        f"max-width:100%;"
+        f"overflow-x:auto'>"
+        f"<div style='display:flex;gap:8px 24px;flex-wrap:wrap'>{drawn}</div>{notes}</div>"
     )
 
 

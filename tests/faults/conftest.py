@@ -91,7 +91,7 @@ class Learner:
         after = self.run("1 + 1")
         assert after.error is None, after.shown
         assert after.value == 2
-        listing = self.run("%docker_images")
+        listing = self.run("%docker_images --all")  # every image: the base ones at least
         assert listing.error is None, listing.shown
         assert len(listing.value) >= 1
 

@@ -32,7 +32,7 @@ def test_two_gigabyte_file_is_refused_before_sending(
 
     assert type(cell.error).__name__ == "ContextTooLarge", cell.shown
     learner.assert_short(cell.shown, max_lines=2)
-    assert "holds 2.1 GB in 3 files, above the 1024 MB limit" in cell.shown
+    assert "holds 2.1 GB in 3 files, above the 1.0 GB limit" in cell.shown
     assert "Exclude files with a .dockerignore, or build with --force" in cell.shown
     assert elapsed < 5, f"took {elapsed:.1f} s: was the context sent?"
     assert "Step 1" not in cell.shown
@@ -58,7 +58,7 @@ def test_force_sends_a_context_above_the_cap_after_warning_with_its_size(
 
     refused = learner.run(f"%docker_build -q -t {tag} .")
     assert type(refused.error).__name__ == "ContextTooLarge", refused.shown
-    assert "above the 1 MB limit" in refused.shown
+    assert "above the 1.0 MB limit" in refused.shown
 
     from layerlab import api
 

@@ -152,7 +152,10 @@ def test_image_list_and_history_through_the_kit(engine: Any, ip: Any, seed_conte
     listing = ip.run_line_magic("docker_images", "")
     repositories = {row[0] for row in listing.rows}
     assert tag in repositories
-    assert "python" in repositories  # the base image is listed too, as the lab notes
+    assert "python" not in repositories  # not the learner's: counted in a line under it
+    assert "not yours" in repr(listing)
+    base = ip.run_line_magic("docker_images", "python")  # a pattern lists base images too
+    assert "python" in {row[0] for row in base.rows}
     assert "IMAGE ID" in repr(listing)
 
     stack = ip.run_line_magic("docker_history", tag)

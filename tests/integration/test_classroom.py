@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, bundles, classroom, engine_ops
+from layerlab import api, bundles, classroom
 from layerlab.config import settings
 from layerlab.doctor import diagnose
 from layerlab.engine import LABEL_OWNER, kit_labels
 from layerlab.errors import BuildFailed, LimitReached
+from layerlab.image_list import images
 from tests.conftest import BASE_IMAGE, TEST_LABEL, TEST_RUN, unique_tag
 
 pytestmark = pytest.mark.integration
@@ -66,10 +67,10 @@ def test_cleanup_for_one_learner_leaves_another_intact(
 
     # bob sees his own image under the short name, and not alice's
     monkeypatch.setenv("JUPYTERHUB_USER", bob)
-    bob_rows = engine_ops.images(tag).records
+    bob_rows = images(tag).records
     assert [row["id"] for row in bob_rows] == [bob_build.image_id]
-    assert {row["repository"] for row in engine_ops.images().records} >= {tag}
-    assert all(row["labels"].get(LABEL_OWNER) in (None, bob) for row in engine_ops.images().records)
+    assert {row["repository"] for row in images().records} >= {tag}
+    assert all(row["labels"].get(LABEL_OWNER) in (None, bob) for row in images().records)
 
     # alice's dry run lists only her things, and removes nothing
     monkeypatch.setenv("JUPYTERHUB_USER", alice)
@@ -147,7 +148,7 @@ def test_build_timeout_stops_the_build_and_leaves_no_container(
     )
     settings().build_timeout_s = 3
     started = time.monotonic()
-    with pytest.raises(BuildFailed, match="3 s limit") as caught:
+    with pytest.raises(BuildFailed, match="3s limit") as caught:
         api.build(workdir, tags=[unique_tag("timeout")], builder="classic", notify=lambda _: None)
     elapsed = time.monotonic() - started
     assert elapsed < 15, f"the build ran {elapsed:.1f}s past a 3 s limit"

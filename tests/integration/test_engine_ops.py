@@ -14,6 +14,7 @@ from layerlab import api, engine_ops
 from layerlab.config import settings
 from layerlab.engine import LABEL_SESSION, SESSION_ID
 from layerlab.errors import EngineError, LayerlabError
+from layerlab.image_list import images
 from tests.conftest import BASE_IMAGE, TEST_LABEL, TEST_RUN, unique_tag
 
 pytestmark = pytest.mark.integration
@@ -87,6 +88,42 @@ def test_ps_logs_stop_and_rm(started: engine_ops.ContainerRun) -> None:
         engine_ops.logs(started.name)
 
 
+def _status(table: Any, name: str) -> str:
+    return str(
+        next(row for row, rec in zip(table.rows, table, strict=True) if rec["name"] == name)[3]
+    )
+
+
+def test_tables_speak_the_learners_language(
+    started: engine_ops.ContainerRun, web_image: str
+) -> None:
+    """Headers, ages and container statuses are the kit's words, not the engine's English."""
+    from layerlab import i18n
+    from tests.french import english_words
+
+    up = engine_ops.ps(mine=True)
+    assert up.headers[0] == "CONTAINER ID"
+    assert _status(up, started.name).startswith("Up ")
+    assert "ago" in repr(images(web_image))
+    i18n.set_language("fr")
+    try:
+        french = engine_ops.ps(mine=True)
+        assert french.headers == ["IDENTIFIANT", "IMAGE", "COMMANDE", "ÉTAT", "PORTS", "NOMS"]
+        assert _status(french, started.name).startswith("en marche depuis ")
+        french_images = images(web_image)
+        assert french_images.headers == ["DÉPÔT", "ÉTIQUETTE", "IDENTIFIANT", "CRÉATION", "TAILLE"]
+        assert "il y a " in repr(french_images)
+        assert "\u202fMo" in repr(french_images)
+        engine_ops.stop(started.name, timeout=1)
+        stopped = engine_ops.ps(all_containers=True, mine=True)
+        assert _status(stopped, started.name).startswith("arrêté (code ")
+        assert " il y a " in _status(stopped, started.name)
+        for table in (french, french_images, stopped):
+            assert not english_words(repr(table)), repr(table)
+    finally:
+        i18n.set_language("en")
+
+
 def test_run_in_the_foreground_returns_output_and_removes(
     engine: Any, web_image: str, docker_client: Any
 ) -> None:
@@ -139,7 +176,7 @@ def test_push_errors_are_short(engine: Any, web_image: str) -> None:
     unreachable = "127.0.0.1:9/" + unique_tag("nowhere")
     engine_ops.tag(web_image, unreachable)
     try:
-        with pytest.raises(EngineError, match=r"no registry answers at 127\.0\.0\.1:9"):
+        with pytest.raises(EngineError, match=r"127\.0\.0\.1:9 cannot be reached from here"):
             engine_ops.push(unreachable)
     finally:
         engine_ops.rmi(unreachable)

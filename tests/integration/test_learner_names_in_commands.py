@@ -63,7 +63,7 @@ def test_port_and_container_limits_apply_to_docker_run(engine: Any, ip: Any, lea
 def test_patterns_and_checks_use_the_learners_names(
     engine: Any, ip: Any, workdir: Path, monkeypatch: pytest.MonkeyPatch, user: str
 ) -> None:
-    from layerlab import check, names
+    from layerlab import check, image_list, names
 
     (workdir / "Dockerfile").write_text(
         f'FROM python:3.13-alpine\nLABEL org.layerlab.test-names="{TEST_RUN}"\n', encoding="utf-8"
@@ -81,7 +81,7 @@ def test_patterns_and_checks_use_the_learners_names(
     listed = {f"{row['repository']}:{row['tag']}" for row in listing}
     assert listed == {f"{short}:latest"}, listed
     assert theirs.image_id not in {row["id"] for row in listing}
-    bases = {f"{row['repository']}:{row['tag']}" for row in engine_ops.images("python*")}
+    bases = {f"{row['repository']}:{row['tag']}" for row in image_list.images("python*")}
     assert "python:3.13-alpine" in bases
     assert not [name for name in bases if "/" in name]
 

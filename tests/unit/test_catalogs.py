@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import html
 import re
 import string
 from pathlib import Path
@@ -289,3 +290,180 @@ def test_ages_read_like_docker_and_like_french() -> None:
     assert i18n.ago(now - 5 * 3600, now) == "il y a 5 heures"
     assert i18n.duration(400 * 86400) == "13 mois"
     assert i18n.duration(800 * 86400) == "2 ans"
+
+
+# ---------------------------------------------------------------- what a French notebook shows
+def _sample_result() -> Any:
+    from layerlab.build import BuildResult, BuildStep
+
+    steps = [
+        BuildStep(1, "FROM python:3.13-alpine", 4, "base", 0.0),
+        BuildStep(2, "RUN pip install flask", 4, "cached", 0.0),
+        BuildStep(3, 'CMD ["python","app.py"]', 4, "cached", 0.01),
+        BuildStep(4, "COPY app.py /app.py", 4, "built", 0.14),
+    ]
+    return BuildResult(
+        "classic",
+        ["hello:latest"],
+        ".",
+        "Dockerfile",
+        steps,
+        image_id="sha256:" + "c" * 64,
+        status="succeeded",
+        duration_s=1.25,
+    )
+
+
+def _sample_stack() -> Any:
+    from layerlab.image_layers import Layer, LayerStack
+
+    layers = [
+        Layer(2, "sha256:" + "a" * 64, "COPY app.py /app.py", 120, False, False),
+        Layer(1, "<missing>", "RUN pip install flask", 12_500_000, False, False),
+        Layer(0, "<missing>", "/bin/sh -c #(nop) ADD file:abc in /", 167_700_000, False, True),
+    ]
+    return LayerStack("hello", "sha256:" + "c" * 64, layers, base_image="python:3.13-alpine")
+
+
+def test_learner_renderings_read_as_french() -> None:
+    from IPython.lib.pretty import pretty
+
+    from layerlab.views import build_text, layers_text
+    from layerlab.widgets.build_view import build_view_html
+    from layerlab.widgets.layer_stack import layer_stack_html
+
+    i18n.set_language("fr")
+    result = _sample_result()
+    stack = _sample_stack()
+    shown = {
+        "str(result)": str(result),
+        "result": pretty(result),  # type: ignore[no-untyped-call]
+        "result.steps": pretty(result.steps),  # type: ignore[no-untyped-call]
+        "build_text": build_text(result),
+        "build_html": html.unescape(re.sub(r"<[^>]+>", " ", build_view_html(result, quiet=False))),
+        "layers_text": layers_text(stack),
+        "layers_html": html.unescape(re.sub(r"<[^>]+>", " ", layer_stack_html((stack,)))),
+    }
+    assert shown["str(result)"] == (
+        "L'image hello:latest (cccccccccccc) a été construite en 1,2\u202fs\u00a0: 2 sur 3 "
+        "étapes venues du cache (constructeur classique)"
+    )
+    assert shown["result"] == shown["str(result)"]
+    assert "en cache" in shown["result.steps"]
+    assert "167,7\u202fMo" in shown["layers_text"]
+    assert "3 couches" in shown["layers_html"]
+    for what, text in shown.items():
+        assert not english_words(text), f"{what}: {english_words(text)} in {text!r}"
+        assert not typography_problems(text), f"{what}: {typography_problems(text)}"
+    assert repr(result).startswith("<BuildResult succeeded hello:latest")  # code keeps repr()
+
+
+# ---------------------------------------------------------------- compiled on first use
+@pytest.fixture
+def locale_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The catalogs copied to a folder of their own, the kit pointed at it."""
+    import shutil
+
+    folder = tmp_path / "locale"
+    for lang in i18n.LANGUAGES:
+        target = folder / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        shutil.copy(i18n.po_path(lang), target / "layerlab.po")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", folder)
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return folder
+
+
+def test_catalog_is_compiled_next_to_the_po_then_recompiled_when_the_po_changes(
+    locale_copy: Path,
+) -> None:
+    import os
+
+    po = locale_copy / "fr" / "LC_MESSAGES" / "layerlab.po"
+    mo = po.with_suffix(".mo")
+    i18n.set_language("fr")
+    assert i18n.t("status.cached") == "en cache"
+    assert mo.is_file()
+    assert oct(mo.stat().st_mode & 0o777) == "0o644"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "en cache"', 'msgstr "dans le cache"'),
+        encoding="utf-8",
+    )
+    os.utime(po, ns=(mo.stat().st_mtime_ns + 10**9,) * 2)
+    i18n._catalogs.clear()
+    assert i18n.t("status.cached") == "dans le cache"
+
+
+def test_read_only_install_compiles_into_the_user_cache(
+    locale_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fault injection: the package folder is not writable (the tests run as root, who
+    # can write anywhere, so the permission bits alone would not show it)
+    monkeypatch.setattr("layerlab.i18n.os.access", lambda _path, _mode: False)
+    i18n.set_language("fr")
+    assert i18n.t("status.cached") == "en cache"
+    assert not (locale_copy / "fr" / "LC_MESSAGES" / "layerlab.mo").exists()
+    compiled = list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+    assert len(compiled) == 1
+    # a newer .po: compiled again, the older copy removed (the cache does not grow)
+    import os
+
+    po = locale_copy / "fr" / "LC_MESSAGES" / "layerlab.po"
+    os.utime(po, ns=(po.stat().st_mtime_ns + 10**9,) * 2)
+    i18n._catalogs.clear()
+    assert i18n.t("status.cached") == "en cache"
+    again = list((locale_copy.parent / "cache" / "layerlab" / "locale").glob("fr-*.mo"))
+    assert len(again) == 1
+    assert again != compiled
+
+
+def test_a_wheel_without_po_files_uses_its_compiled_catalog(locale_copy: Path) -> None:
+    for lang in i18n.LANGUAGES:
+        po = locale_copy / lang / "LC_MESSAGES" / "layerlab.po"
+        i18n.compile_catalog(lang, po.with_suffix(".mo"))
+        po.unlink()
+    i18n.set_language("fr")
+    assert i18n.tn("age.days", 2) == "2 jours"
+
+
+def test_widgets_read_as_french() -> None:
+    from layerlab.widgets.build_view import BuildView
+    from layerlab.widgets.layer_stack import LayerStackView
+
+    i18n.set_language("fr")
+    view = BuildView.from_result(_sample_result())
+    stack = _sample_stack()
+    stacks = LayerStackView(stack, stack)
+    toggle = [label for label, _value in stacks.scale_toggle.options]
+    assert toggle == ["logarithmique", "linéaire"]
+    for what, markup in (
+        ("build rows", view.rows.value),
+        ("build summary", view.summary.value),
+        ("layer stacks", stacks.drawing.value),
+    ):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
+        assert not english_words(text), f"{what}: {english_words(text)} in {text!r}"
+        assert not typography_problems(text), f"{what}: {typography_problems(text)}"
+    assert "en cache" in view.rows.value
+    assert stacks.scale_toggle.description == "Échelle"
+
+
+def test_french_lab_outputs_are_checked_tools_lines_and_tags_aside() -> None:
+    from tests.french_outputs import problems_in
+
+    kit = {"output_type": "stream", "name": "stdout", "text": "Étape 2/4 : RUN pip install flask\n"}
+    tool = {"output_type": "stream", "name": "stdout", "text": "    Collecting flask\n"}
+    english = {"output_type": "execute_result", "data": {"text/plain": "REPOSITORY  TAG\n"}}
+    colon = {"output_type": "stream", "name": "stdout", "text": "python-hello-world: ok\n"}
+    assert problems_in([tool]) == []
+    assert problems_in([english])[0] == "English ['REPOSITORY', 'TAG']"
+    assert problems_in([kit])  # a plain space before ":" in French
+    assert problems_in([colon])
+    i18n.set_language("fr")
+    fine = {
+        "output_type": "stream",
+        "name": "stdout",
+        "text": i18n.t("view.step_started", number=2, total=4, instruction="RUN pip install flask"),
+    }
+    assert problems_in([fine]) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -95,9 +96,9 @@ def test_tag_push_history_arguments() -> None:
     assert tag is not None
     assert push is not None
     assert history is not None
-    assert (tag.source, tag.target) == (
+    assert (tag.source, tag.targets) == (
         "python-hello-world",
-        "127.0.0.1:5000/python-hello-world:v1",
+        ["127.0.0.1:5000/python-hello-world:v1"],
     )
     assert push.name == "127.0.0.1:5000/python-hello-world"
     assert (history.image, history.other) == ("a", "b")
@@ -135,6 +136,44 @@ def test_usage_errors_follow_the_language() -> None:
 def test_help_prints_and_runs_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_docker_line("run -h") is None
     assert "--publish" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "command", ["", "run", "ps", "logs", "stop", "tag", "push", "history", "image prune"]
+)
+def test_help_speaks_french(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.french import english_words, typography_problems
+
+    i18n.set_language("fr")
+    assert parse_docker_line(f"{command} -h".strip()) is None
+    shown = capsys.readouterr().out
+    assert shown.startswith("utilisation\u00a0: %docker")
+    assert "afficher cette aide" in shown
+    # the command names (run, tag, push …) are the CLI's own: code, not prose
+    prose = re.sub(r"\{[\w,-]+\}|^ {2,}[a-z-]+(?= {2,}|$)", "", shown, flags=re.MULTILINE)
+    assert not english_words(prose), prose
+    assert not typography_problems(shown), shown
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("run", "%docker run\u00a0: arguments obligatoires manquants\u00a0: IMAGE"),
+        ("ps --bogus", "arguments non reconnus\u00a0: --bogus"),
+        ("logs web --tail many", "nombre entier attendu"),
+    ],
+)
+def test_argparse_errors_speak_french(line: str, fragment: str) -> None:
+    i18n.set_language("fr")
+    with pytest.raises(UsageError) as caught:
+        parse_docker_line(line)
+    assert fragment in str(caught.value)
+
+
+def test_other_magics_argument_errors_speak_french(ip: Any) -> None:
+    i18n.set_language("fr")
+    with pytest.raises(UsageError, match="arguments non reconnus\u00a0: --bogus"):
+        ip.run_line_magic("docker_images", "--bogus")
 
 
 @pytest.mark.parametrize(

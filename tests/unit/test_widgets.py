@@ -370,8 +370,8 @@ def test_layer_stack_groups_the_base_and_draws_readable_bars(sent: list[Any]) ->
     view = LayerStackView(app_stack())
     drawing = view.drawing.get_state()["value"]
 
-    assert "base image python:3.13-alpine: 4 layers, 122.0 MB" in drawing
-    assert "hello: 7 layers, 322.0 MB in total" in drawing
+    assert "base image python:3.13-alpine: 2 layers in 4 history entries, 122.0 MB" in drawing
+    assert "hello: 4 layers in 7 history entries, 322.0 MB in total" in drawing
     base_group = drawing.split("class='layerlab-base-group'")[1]
     assert "ADD file:0123 in /" in base_group
     assert "pip install flask" not in base_group
@@ -392,6 +392,18 @@ def test_layer_stack_linear_scale_is_a_toggle(sent: list[Any]) -> None:
     assert widths(view.drawing.value)[48 * MB] == pytest.approx(24.0)
     assert widths(view.drawing.value)[48 * MB] < log_bar
     assert "linear scale" in view.drawing.value
+    # the 156-byte layer next to 200 MB: a percentage rounds to nothing, a pixel floor does not
+    tiny = view.drawing.value.split("data-size='156'")[1].split("</div></div>")[0]
+    assert "min-width:4px" in tiny
+
+
+def test_two_stacks_reflow_instead_of_overflowing(sent: list[Any]) -> None:
+    drawing = LayerStackView(app_stack(), app_stack("hello-v2", app_size=180)).drawing.value
+    assert "flex-wrap:wrap" in drawing
+    assert "min-width:420px" not in drawing  # no fixed width that a narrow panel would clip
+    assert drawing.count("flex:1 1 360px;min-width:0") == 2
+    assert "text-overflow:ellipsis" in drawing  # commands end in … with the full text in title
+    assert "title='COPY file:abc in /app.py'" in drawing
 
 
 def test_two_images_show_their_shared_layers(sent: list[Any]) -> None:
@@ -402,7 +414,7 @@ def test_two_images_show_their_shared_layers(sent: list[Any]) -> None:
     assert shared_entries(first, second) == 6  # plus the metadata entries between them
     drawing = view.drawing.value
     assert drawing.count("data-shared='true'") == 12  # 6 on each stack
-    assert "hello and hello-v2 share their bottom 3 filesystem layers (322.0 MB)" in drawing
+    assert "hello and hello-v2 share their bottom 3 layers (322.0 MB)" in drawing
     stacks = drawing.split("class='layerlab-stack'")[1:]
     assert len(stacks) == 2
     for stack_html in stacks:
@@ -429,7 +441,7 @@ def test_layer_stack_mimebundle_has_text_and_html(sent: list[Any]) -> None:
     assert bundle[WIDGET_MIME]["model_id"] == view.model_id
     assert "IPY_MODEL" not in bundle["text/plain"]
     assert "RUN pip install flask" in bundle["text/plain"]
-    assert "share their bottom 3 filesystem layers" in bundle["text/plain"]
+    assert "share their bottom 3 layers" in bundle["text/plain"]
     assert "class='layerlab-base-group'" in bundle["text/html"]
 
 
