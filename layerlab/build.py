@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from layerlab import i18n
 from layerlab.i18n import t, tn
+from layerlab.step_lines import StepLines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -48,8 +49,15 @@ class StepStarted:
 
 @dataclass(frozen=True, slots=True)
 class StepOutput:
+    """Output lines of one step, in order.
+
+    Builders send them in blocks (the lines of one engine message or one read of the CLI's
+    output that belong to one step): a RUN printing 100,000 lines costs the kernel a few
+    hundred events, not 100,000 (benchmarks/, kernel CPU per 100,000 lines).
+    """
+
     number: int
-    line: str
+    lines: tuple[str, ...]
     stage: str = ""
 
 
@@ -84,6 +92,18 @@ class LogLine:
 
 
 @dataclass(frozen=True, slots=True)
+class EngineLines:
+    """Lines exactly as the engine (classic) or the CLI (BuildKit) printed them, in blocks.
+
+    Only the build log gets these, in order: ``result.log`` is the engine's own text (its
+    numbering, its label steps, BuildKit's ``#N`` lines); the other events are the kit's
+    reading of it.
+    """
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ImageBuilt:
     image_id: str
 
@@ -109,6 +129,7 @@ BuildEvent = (
     | StepFinished
     | StepFailed
     | LogLine
+    | EngineLines
     | ImageBuilt
     | BuildError
     | BuildDone
@@ -131,6 +152,11 @@ class BuildStep:
     output_lines: int = 0
     started_at: float = field(default_factory=time.perf_counter, repr=False)
     stage: str = ""
+    #: line number in the Dockerfile of the instruction this step runs (None: not found)
+    line: int | None = None
+    #: the step as the engine named it (BuildKit expands variables, classic adds nothing);
+    #: ``instruction`` is the learner's own text when the kit found the line
+    engine_text: str = ""
 
     @property
     def cached(self) -> bool:
@@ -192,11 +218,16 @@ class BuildLog:
         return self._file is not None
 
     def write(self, line: str) -> None:
+        self.write_lines((line,))
+
+    def write_lines(self, lines: tuple[str, ...]) -> None:
+        if not lines:
+            return
         if self._file is None:
             self._open()
-        self._write(line + "\n")
-        self.tail.append(line)
-        self.lines += 1
+        self._write("\n".join(lines) + "\n")
+        self.tail.extend(lines)
+        self.lines += len(lines)
 
     def close(self) -> None:
         """Close the file for writing (the build is over); ``text()`` still reads it."""
@@ -310,6 +341,41 @@ BuildListener = Callable[[BuildEvent, BuildResult], None]
 
 
 # ---------------------------------------------------------------- recorder
+def coalesce(events: Iterable[BuildEvent]) -> list[BuildEvent]:
+    """``events`` read in one go (one engine message, one read of the CLI's output), with
+    the engine's lines gathered into one ``EngineLines`` first and each run of output lines
+    of the same step into one ``StepOutput``.
+
+    Only the log reads ``EngineLines``, so moving them ahead of the other events changes
+    nothing a view shows; every other event keeps its order.
+    """
+    engine: list[str] = []
+    merged: list[BuildEvent] = []
+    pending: list[str] = []
+    owner: StepOutput | None = None
+    for event in events:
+        if type(event) is EngineLines:
+            engine.extend(event.lines)
+            continue
+        if (
+            type(event) is StepOutput
+            and owner is not None
+            and (event.number, event.stage) == (owner.number, owner.stage)
+        ):
+            pending.extend(event.lines)
+            continue
+        if owner is not None:
+            merged.append(StepOutput(owner.number, tuple(pending), owner.stage))
+            owner, pending = None, []
+        if type(event) is StepOutput:
+            owner, pending = event, list(event.lines)
+            continue
+        merged.append(event)
+    if owner is not None:
+        merged.append(StepOutput(owner.number, tuple(pending), owner.stage))
+    return [EngineLines(tuple(engine)), *merged] if engine else merged
+
+
 class BuildRecorder:
     """Consumes builder events, keeps the steps and log, and forwards events to views."""
 
@@ -322,6 +388,8 @@ class BuildRecorder:
         self.listeners = list(listeners)
         self._started = time.perf_counter()
         self._current: BuildStep | None = None
+        parsed = result.parsed_dockerfile
+        self._lines = StepLines(parsed, result.builder) if parsed is not None else None
 
     def _emit(self, event: BuildEvent) -> None:
         for listener in self.listeners:
@@ -356,11 +424,13 @@ class BuildRecorder:
             # a chatty RUN sends this one 100,000 times: skip the match below for it
             step = self._find(event.number, event.stage)
             if step is not None:
-                step.tail.append(event.line)
-                step.output_lines += 1
-            result.log_store.write(event.line)
+                step.tail.extend(event.lines)
+                step.output_lines += len(event.lines)
             for listener in self.listeners:
                 listener(event, result)
+            return
+        if type(event) is EngineLines:
+            result.log_store.write_lines(event.lines)
             return
         match event:
             case StepStarted(number, total, instruction, is_base, stage):
@@ -368,17 +438,24 @@ class BuildRecorder:
                 # (BuildKit reports each step's end itself, so _current stays None there.)
                 if self._current is not None and self._current.number != number:
                     self._close_current()
-                step = BuildStep(number=number, instruction=instruction, total=total, stage=stage)
+                step = BuildStep(
+                    number=number,
+                    instruction=instruction,
+                    total=total,
+                    stage=stage,
+                    engine_text=instruction,
+                )
+                written = self._lines.find(event) if self._lines is not None else None
+                if written is not None:
+                    step.instruction, step.line = written.text, written.line
                 if is_base:
                     step.status = "base"
                 result.steps.append(step)
                 self._current = step
-                result.log_store.write(f"Step {number}/{total or '?'} : {instruction}")
             case StepCached(number, stage):
                 step = self._find(number, stage)
                 if step is not None and step.status != "base":
                     step.status = "cached"
-                result.log_store.write(" ---> Using cache")
             case StepFinished(number, layer_id, duration_s, stage):
                 step = self._find(number, stage)
                 if step is not None:
@@ -400,16 +477,14 @@ class BuildRecorder:
                     if self._current is step:
                         self._current = None
                 result.error = message
-                result.log_store.write(message)
-            case LogLine(line):
-                result.log_store.write(line)
+            case LogLine():
+                pass
             case ImageBuilt(image_id):
                 result.image_id = image_id
             case BuildError(message):
                 result.error = message
                 if self._current is not None and self._current.status in ("running", "built"):
                     self._close_current("failed")
-                result.log_store.write(message)
             case BuildDone():
                 pass
         self._emit(event)

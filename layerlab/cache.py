@@ -10,12 +10,27 @@ engine's cache key depends on it:
 2. there is no earlier build to compare with (first build in this session);
 3. the base image of the step's stage is a different image (only when the miss is the
    stage's first step, because every cached step before it proves the base was reused);
-4. the instruction text changed (or is new);
+4. an ``ENV`` or ``ARG`` line of the step's stage, above it (or the step itself) changed a
+   variable the step sees: any, for ``RUN`` (its environment), those its text names
+   otherwise. The classic builder misses at the ``ENV`` line itself, BuildKit (where ENV
+   and ARG make no step) at the first step that sees the value: both name the variable;
+4. the learner's text of the instruction changed (or is new): steps are compared as the
+   learner wrote them (``step.instruction``), never as BuildKit expanded them;
 5. the context files a ``COPY``/``ADD`` step copies changed (their names; ``.dockerignore``
    respected, so an excluded file is never named);
 6. build args in scope for the step changed (any, for ``RUN``; those referenced, otherwise);
-7. otherwise ``unknown`` (the previous build stopped before this step, or the engine lost
+7. a cached ``COPY``/``ADD`` above the miss copied files that changed since the compared
+   build: both engines look file layers up by content, so when that exact content was
+   built before (an edit undone, another learner's identical edit on a shared engine) the
+   copy came from the cache and only later steps rebuilt (``files_reused``);
+8. otherwise ``unknown`` (the previous build stopped before this step, or the engine lost
    its cache, e.g. after ``docker image prune``).
+
+The same content-addressed hit with nothing rebuilt at all is told too
+(``CacheReport.reused_files``), instead of "nothing changed".
+
+The compared build is this kernel's own previous build of that Dockerfile (the session
+history; fingerprints are kept in memory only, so a new kernel starts afresh).
 
 Each build gets a ``Fingerprint`` taken right after it finished: instructions, build args,
 ``no_cache``, the base image id of each ``FROM``, and content hashes of the files each
@@ -28,6 +43,7 @@ from __future__ import annotations
 
 import html
 import re
+import shlex
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,17 +54,19 @@ from layerlab.context import hash_files, matching_files, sent_files
 from layerlab.i18n import t, tn
 from layerlab.instructions import (
     VARIABLE,
+    arg_pairs,
     arg_values,
     args_in_scope,
     copy_sources,
     from_reference,
+    sections,
     stage_aliases,
 )
 from layerlab.references import canonical
 
 if TYPE_CHECKING:
     from layerlab.build import BuildResult, BuildStep
-    from layerlab.dockerfile import Dockerfile
+    from layerlab.dockerfile import Dockerfile, Instruction
 
 ReasonKind = Literal[
     "first_build",
@@ -57,6 +75,8 @@ ReasonKind = Literal[
     "files_changed",
     "base_changed",
     "build_args_changed",
+    "variable_changed",
+    "files_reused",
     "unknown",
 ]
 
@@ -93,6 +113,10 @@ class StepPrint:
     #: relative path -> digest of each context file a COPY/ADD copied; None when the
     #: step copies no context files or the files were not hashed at build time
     files: Mapping[str, str] | None = None
+    #: the learner's line (None: the kit could not tell which line the step runs)
+    line: int | None = None
+    #: (keyword, name, value as written) of each ENV/ARG of the step's stage up to its line
+    definitions: tuple[tuple[str, str, str | None], ...] = ()
 
     @property
     def keyword(self) -> str:
@@ -208,13 +232,29 @@ def prefetch_base_ids(names: Sequence[str]) -> BaseResolver:
     return resolve
 
 
-def _layout(steps: Sequence[BuildStep]) -> list[tuple[str, int]]:
-    """(stage key, position) of each step, in order."""
+def _in_dockerfile_order(steps: Sequence[BuildStep]) -> list[BuildStep]:
+    """The steps in the Dockerfile's order: BuildKit reports vertices as they end (a fully
+    cached build often last step first), so its steps are sorted by the learner's line."""
+    if all(step.line is not None for step in steps):
+        return sorted(steps, key=lambda step: step.line or 0)
+    return list(steps)
+
+
+def _layout(steps: Sequence[BuildStep], builder: str) -> list[tuple[str, int]]:
+    """(stage key, position) of each step, in order.
+
+    BuildKit numbers the steps of each stage itself (``[stage n/m]``, FROM being 1), so
+    its own numbers are the positions; the classic builder numbers the whole file, so
+    stages are counted by their FROM.
+    """
     layout: list[tuple[str, int]] = []
     froms = 0
     positions: dict[str, int] = {}
     for step in steps:
         is_from = step.keyword == "FROM" or step.status == "base"
+        if builder == "buildkit":
+            layout.append((step.stage or "#1", step.number - 1))
+            continue
         if step.stage:
             key = step.stage
         else:
@@ -241,7 +281,8 @@ def _fingerprint(
     aliases = stage_aliases(parsed)
     steps: list[StepPrint] = []
     bases: dict[str, BaseImage] = {}
-    for step, (key, position) in zip(result.steps, _layout(result.steps), strict=True):
+    ordered = _in_dockerfile_order(result.steps)
+    for step, (key, position) in zip(ordered, _layout(ordered, result.builder), strict=True):
         files: dict[str, str] | None = None
         if complete and key != "#0" and step.keyword in ("COPY", "ADD"):
             sources = copy_sources(step.instruction, variables)
@@ -259,7 +300,17 @@ def _fingerprint(
                 image_id = found.removeprefix("sha256:") if found else None
             bases[key] = BaseImage(name, image_id)
         steps.append(
-            StepPrint(step.number, step.stage, key, position, step.instruction, step.status, files)
+            StepPrint(
+                step.number,
+                step.stage,
+                key,
+                position,
+                step.instruction,
+                step.status,
+                files,
+                step.line,
+                definitions(parsed, step.line) if parsed is not None else (),
+            )
         )
     return Fingerprint(
         context=result.context,
@@ -275,8 +326,46 @@ def _fingerprint(
     )
 
 
+def _pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """(name, value) of an ENV (``A=1 B="x y"`` or the old ``A value``) or ARG line."""
+    if instruction.keyword == "ARG":
+        return arg_pairs(instruction)
+    try:
+        words = shlex.split(instruction.arguments, posix=True)
+    except ValueError:
+        words = instruction.arguments.split()
+    if words and "=" not in words[0]:
+        return [(words[0], " ".join(words[1:]))]
+    return [(name, value) for name, _sep, value in (word.partition("=") for word in words)]
+
+
+def definitions(parsed: Dockerfile, line: int | None) -> tuple[tuple[str, str, str | None], ...]:
+    """The ENV/ARG definitions of the stage holding ``line``, from its FROM to ``line``."""
+    if line is None:
+        return ()
+    _preamble, stages = sections(parsed)
+    for stage in stages:
+        if stage[0].line <= line and any(i.line == line for i in stage):
+            return tuple(
+                (i.keyword, name, value)
+                for i in stage
+                if i.keyword in ("ENV", "ARG") and i.line <= line
+                for name, value in _pairs(i)
+            )
+    return ()
+
+
 # ---------------------------------------------------------------- the report
 class ArgChange(NamedTuple):
+    name: str
+    before: str | None
+    after: str | None
+
+
+class VariableChange(NamedTuple):
+    """An ENV or ARG line that now gives ``name`` another value (as written)."""
+
+    keyword: str
     name: str
     before: str | None
     after: str | None
@@ -312,6 +401,30 @@ class CacheReport:
     cacheable_steps: int = 0
     #: when ``reason`` is unknown: the compared build stopped at this step
     previous_stopped_at: int | None = None
+    #: ENV/ARG lines that changed a variable the missed step sees
+    changed_variables: tuple[VariableChange, ...] = ()
+    #: files that changed since the compared build, yet whose COPY/ADD came from the
+    #: cache: the engine already held a layer with exactly that content
+    reused_files: tuple[str, ...] = ()
+
+    @property
+    def cause(self) -> tuple[str, ...]:  # noqa: PLR0911 - one shape per reason
+        """The cause as data, the same whichever builder ran (for tests and tools)."""
+        match self.reason:
+            case "variable_changed":
+                return (self.reason, *(f"{c.keyword} {c.name}" for c in self.changed_variables))
+            case "build_args_changed":
+                return (self.reason, *(c.name for c in self.changed_build_args))
+            case "files_changed":
+                return (self.reason, *self.changed_files)
+            case "files_reused":
+                return (self.reason, *self.reused_files)
+            case None if self.reused_files:
+                return ("files_reused", *self.reused_files)
+            case None:
+                return ("all_cached",)
+            case _:
+                return (self.reason,)
 
     @property
     def all_cached(self) -> bool:
@@ -343,11 +456,11 @@ class CacheReport:
             case "instruction_changed":
                 return t("cache.instruction_changed", before=self.previous_instruction)
             case "files_changed":
-                names = ", ".join(self.changed_files[:SHOWN_FILES])
-                extra = len(self.changed_files) - SHOWN_FILES
-                if extra > 0:
-                    names += tn("cache.more_files", extra)
-                return tn("cache.files_changed", len(self.changed_files), files=names)
+                return tn(
+                    "cache.files_changed",
+                    len(self.changed_files),
+                    files=_file_names(self.changed_files),
+                )
             case "base_changed" if self.previous_base_image:
                 return t(
                     "cache.from_changed",
@@ -364,6 +477,15 @@ class CacheReport:
             case "build_args_changed":
                 changes = ", ".join(_arg_words(change) for change in self.changed_build_args)
                 return tn("cache.args_changed", len(self.changed_build_args), changes=changes)
+            case "variable_changed":
+                changes = ", ".join(_variable_words(c) for c in self.changed_variables)
+                return tn("cache.variables_changed", len(self.changed_variables), changes=changes)
+            case "files_reused":
+                return tn(
+                    "cache.files_reused_miss",
+                    len(self.reused_files),
+                    files=_file_names(self.reused_files),
+                )
             case _ if self.previous_stopped_at is not None:
                 return t("cache.previous_stopped", number=self.previous_stopped_at)
             case _:
@@ -390,6 +512,15 @@ class CacheReport:
         if self.first_miss_step is None:
             if self.cacheable_steps == 0:
                 return [t("cache.nothing_to_build")]
+            if self.reused_files:
+                return [
+                    tn(
+                        "cache.all_cached_reused",
+                        len(self.reused_files),
+                        files=_file_names(self.reused_files),
+                        steps=self.cached_steps,
+                    )
+                ]
             return [tn("cache.all_cached", self.cached_steps)]
         return [
             t(
@@ -424,6 +555,23 @@ class CacheReport:
             f"<div class='layerlab-cache' data-reason='{kind}' style='border-left:4px "
             f"solid {color};padding:2px 8px;margin:4px 0'>{body}</div>"
         )
+
+
+def _file_names(files: Sequence[str]) -> str:
+    names = ", ".join(files[:SHOWN_FILES])
+    extra = len(files) - SHOWN_FILES
+    if extra > 0:
+        names += tn("cache.more_files", extra)
+    return names
+
+
+def _variable_words(change: VariableChange) -> str:
+    if _SECRET.search(change.name):
+        return f"{change.keyword} {change.name}"  # never print a value that looks like a secret
+    unset = t("cache.unset")
+    before = unset if change.before is None else repr(change.before)
+    after = unset if change.after is None else repr(change.after)
+    return f"{change.keyword} {change.name} ({before} → {after})"
 
 
 def _short(image_id: str | None) -> str:
@@ -505,7 +653,10 @@ def _report(result: BuildResult, current: Fingerprint, previous: Fingerprint | N
         (i for i, s in enumerate(candidates) if s.status in ("built", "failed")), None
     )
     if miss_index is None:
-        return CacheReport(None, cached_steps=cached, cacheable_steps=len(candidates))
+        reused = _reused_files(candidates, previous) if not current.no_cache else ()
+        return CacheReport(
+            None, cached_steps=cached, cacheable_steps=len(candidates), reused_files=reused
+        )
     miss = candidates[miss_index]
     later = candidates[miss_index + 1 :]
     report = CacheReport(
@@ -543,6 +694,9 @@ def _with_reason(  # noqa: C901, PLR0911 - one branch per reason, in the engine'
             previous_base_image=base[3] if base[3] != base[0] else None,
         )
     before = previous.step_at(miss.stage_key, miss.position)
+    variables = _variable_changes(miss, before)
+    if variables:
+        return replace(report, reason="variable_changed", changed_variables=tuple(variables))
     if before is None:
         if previous.status != "succeeded":
             stopped = previous.steps[-1].number if previous.steps else 0
@@ -563,10 +717,65 @@ def _with_reason(  # noqa: C901, PLR0911 - one branch per reason, in the engine'
     changes = _arg_changes(result.parsed_dockerfile, miss, current, previous)
     if changes:
         return replace(report, reason="build_args_changed", changed_build_args=tuple(changes))
+    above = [s for s in current.steps if s.candidate and s.stage_key == miss.stage_key]
+    reused = _reused_files(above[: above.index(miss)] if miss in above else [], previous)
+    if reused:
+        return replace(report, reason="files_reused", reused_files=reused)
     if before.status not in ("built", "cached"):
         # the compared build failed or was interrupted at this very step
         return replace(report, reason="unknown", previous_stopped_at=before.number)
     return replace(report, reason="unknown")
+
+
+def _reused_files(steps: Sequence[StepPrint], previous: Fingerprint | None) -> tuple[str, ...]:
+    """Files of cached COPY/ADD ``steps`` that changed since ``previous``: the engine held
+    a layer with exactly their new content (its cache is content-addressed)."""
+    if previous is None:
+        return ()
+    names: list[str] = []
+    for step in steps:
+        before = previous.step_at(step.stage_key, step.position)
+        if step.status != "cached" or step.files is None or before is None:
+            continue
+        if before.files is None or before.instruction != step.instruction:
+            continue
+        names.extend(
+            name
+            for name in sorted(set(step.files) | set(before.files))
+            if step.files.get(name) != before.files.get(name) and name not in names
+        )
+    return tuple(names)
+
+
+def _variable_changes(miss: StepPrint, before: StepPrint | None) -> list[VariableChange]:
+    """ENV/ARG lines above the miss (or the miss itself) that changed what it sees."""
+    if before is None or not miss.definitions or not before.definitions:
+        return []
+    now = _final_values(miss.definitions)
+    then = _final_values(before.definitions)
+    changes: list[VariableChange] = []
+    for name in dict.fromkeys([*then, *now]):
+        if now.get(name) == then.get(name):
+            continue
+        keyword = (now.get(name) or then.get(name) or ("ENV", None))[0]
+        before_value = then[name][1] if name in then else None
+        after_value = now[name][1] if name in now else None
+        changes.append(VariableChange(keyword, name, before_value, after_value))
+    if miss.keyword in ("RUN", "ENV", "ARG"):
+        # RUN sees every variable as its environment; an ENV/ARG miss is the line itself
+        return changes
+    used = {m.group(1) or m.group(2) for m in VARIABLE.finditer(miss.instruction)}
+    return [change for change in changes if change.name in used]
+
+
+def _final_values(
+    pairs: Sequence[tuple[str, str, str | None]],
+) -> dict[str, tuple[str, str | None]]:
+    """name -> (keyword, value) of the last ENV/ARG that sets it."""
+    values: dict[str, tuple[str, str | None]] = {}
+    for keyword, name, value in pairs:
+        values[name] = (keyword, value)
+    return values
 
 
 def _base_change(

@@ -79,9 +79,9 @@ class TextProgress:
             # the event a chatty RUN sends 100,000 times: the cheapest path first
             if not self.quiet:
                 shown = self._shown.get(event.number, 0)
-                if shown < self.max_step_lines:
-                    self._print(f"    {event.line}")
-                self._shown[event.number] = shown + 1
+                for line in event.lines[: max(0, self.max_step_lines - shown)]:
+                    self._print(f"    {line}")
+                self._shown[event.number] = shown + len(event.lines)
             return
         if isinstance(event, BuildDone):
             self._done(event.result)

@@ -88,7 +88,8 @@ def explain_failure(result: BuildResult) -> str:
         and step.keyword == "FROM"
         and (_MISSING_BASE.search(error))
     ):
-        image = step.instruction.split()[1] if len(step.instruction.split()) > 1 else "?"
+        words = (step.engine_text or step.instruction).split()  # the engine's: $VAR expanded
+        image = words[1] if len(words) > 1 else "?"
         return t("engine.image_missing", image=image)
     if _is_kit_message(error):  # already written for the learner (engine lost, image missing)
         return error.strip()

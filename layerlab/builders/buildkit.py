@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import contextlib
 import datetime as dt
 import json
@@ -37,6 +38,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -44,6 +46,7 @@ from layerlab.build import (
     StepFinished,
     StepOutput,
     StepStarted,
+    coalesce,
 )
 from layerlab.builders.base import BuildInterrupted, BuildRequest
 from layerlab.i18n import t
@@ -426,7 +429,7 @@ def no_buildkit_message() -> str:
 # ---------------------------------------------------------------- progress parsing
 _PLAIN_LINE = re.compile(r"^#(?P<vertex>\d+) (?P<rest>.*)$")
 _STEP_NAME = re.compile(
-    r"^\[(?:(?P<stage>[^\s\]]+) )?(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
+    r"^\[(?:(?P<stage>[^\s\]]+) )?\s*(?P<number>\d+)/(?P<total>\d+)\] (?P<instruction>.+)$"
 )
 _DONE = re.compile(r"^DONE (?P<seconds>\d+(?:\.\d+)?)s$")
 _TIMED_OUTPUT = re.compile(r"^(?P<seconds>\d+\.\d+) ?(?P<text>.*)$")
@@ -484,8 +487,8 @@ class PlainProgressParser:
     Each line ``#N …`` belongs to vertex N; the first line of a vertex is its name. The
     printer repeats the name when it switches between concurrent vertices (with ``#N ...``
     where it paused), so a vertex starts once, however often its name is printed. Every
-    line except step output goes to the log verbatim (as ``LogLine``), so ``result.log``
-    keeps what the CLI printed.
+    line goes to the log verbatim, first (``EngineLines``), so ``result.log`` is what the
+    CLI printed; the lines that are not step output are also ``LogLine``s for the views.
     """
 
     def __init__(self) -> None:
@@ -498,6 +501,9 @@ class PlainProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        return [EngineLines((line,)), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         match = _PLAIN_LINE.match(line)
         if not match:
             # the CLI's own lines: the error summary after the progress, warnings
@@ -532,7 +538,7 @@ class PlainProgressParser:
             return [LogLine(line), StepFinished(step.number, duration_s=seconds, stage=step.stage)]
         timed = _TIMED_OUTPUT.match(rest)
         text = timed["text"] if timed else rest
-        return [StepOutput(step.number, text.rstrip(), step.stage)]
+        return [StepOutput(step.number, (text.rstrip(),), step.stage)]
 
     def _new_vertex(self, vertex: str, name: str, line: str) -> list[BuildEvent]:
         self.names[vertex] = name
@@ -577,9 +583,9 @@ class RawJsonProgressParser:
     """Turns ``--progress=rawjson`` lines (one ``SolveStatus`` each) into ``BuildEvent``s.
 
     A vertex appears several times (when it starts, when it completes); logs come base64
-    encoded and may split a line across messages. For the log, it writes the lines the
-    plain printer would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``),
-    so ``result.log`` reads the same whichever mode ran.
+    encoded and may split a line across messages. ``result.log`` keeps the JSON lines
+    as sent; the ``LogLine`` events (for the views) are the lines the plain printer
+    would have written (``#N [2/3] RUN …``, ``#N CACHED``, ``#N DONE 0.8s``).
     """
 
     def __init__(self) -> None:
@@ -589,6 +595,11 @@ class RawJsonProgressParser:
 
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
+        # the log keeps the JSON lines as buildx sent them; the LogLines below render them
+        # the way the plain printer would, for the views
+        return [EngineLines((line,)), *self._read(line)]
+
+    def _read(self, line: str) -> list[BuildEvent]:
         if not line.strip():
             return []
         try:
@@ -673,7 +684,7 @@ class RawJsonProgressParser:
 
     def _log_line(self, vertex: _RawVertex, text: str) -> BuildEvent:
         if vertex.step is not None:
-            return StepOutput(vertex.step.number, text.rstrip(), vertex.step.stage)
+            return StepOutput(vertex.step.number, (text.rstrip(),), vertex.step.stage)
         return LogLine(f"#{vertex.index} {text}")
 
     def _flush_vertex(self, vertex: _RawVertex) -> list[BuildEvent]:
@@ -709,6 +720,25 @@ def new_parser(progress: Literal["rawjson", "plain"]) -> ProgressParser:
     return RawJsonProgressParser() if progress == "rawjson" else PlainProgressParser()
 
 
+def _read_lines(fd: int, size: int = 65536) -> Iterator[list[str]]:
+    """The CLI's output in the blocks it wrote, split into lines.
+
+    ``os.read`` returns what the pipe holds (up to ``size`` bytes) without waiting for more,
+    so the live view stays live; a chatty RUN's 100,000 lines arrive in a few hundred
+    blocks, each parsed and passed on as a few events (``coalesce``), not one per line.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    while chunk := os.read(fd, size):
+        pending += decoder.decode(chunk)
+        *lines, pending = pending.split("\n")
+        if lines:
+            yield lines
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield [pending]
+
+
 def parse_lines(
     lines: Iterable[str],
     progress: Literal["rawjson", "plain"] = "plain",
@@ -723,7 +753,39 @@ def parse_lines(
 
 
 # ---------------------------------------------------------------- the builder
-def stop_process(process: subprocess.Popen[str], grace_s: float = STOP_GRACE_S) -> None:
+def _outcome(code: int, iidfile: Path, parser: ProgressParser) -> Iterator[BuildEvent]:
+    """The last event of a CLI run that ended with exit ``code``."""
+    if code == 0:
+        image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
+        yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
+    elif not _engine_answers():
+        # the CLI's own words ("error reading from server: EOF", a RUN "failed" because
+        # its executor vanished) would blame the learner's step: the engine went away
+        reason = parser.last_message or t("buildkit.exit", code=code)
+        yield BuildError(t("engine.lost", reason=reason))
+    elif not parser.failed:
+        yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+
+
+def _engine_answers() -> bool:
+    """True when the engine (DOCKER_HOST) answers a ping, asked afresh after a failure."""
+    import docker
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
+    try:
+        client = docker.from_env(timeout=5)  # the DOCKER_HOST the CLI used
+    except DockerException:
+        return False
+    try:
+        return bool(client.ping())
+    except (DockerException, RequestException, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def stop_process(process: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) -> None:
     """Stop the CLI so the daemon cancels its build, then reap it.
 
     SIGINT is what Ctrl-C sends in a terminal: the CLI cancels the build on the engine
@@ -767,10 +829,7 @@ class BuildKitBuilder:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,  # progress goes to stderr; keep one ordered stream
             env=self.cli.environment(),
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
+            bufsize=0,  # read what the CLI wrote as soon as it wrote it (see _read_lines)
             # Ctrl-C in a terminal must reach Python only: we decide how the CLI stops.
             start_new_session=True,
         )
@@ -788,8 +847,8 @@ class BuildKitBuilder:
         finished = False
         try:
             assert process.stdout is not None  # noqa: S101 - stdout=PIPE above
-            for line in process.stdout:
-                yield from parser.feed(line)
+            for lines in _read_lines(process.stdout.fileno()):
+                yield from coalesce(event for line in lines for event in parser.feed(line))
             yield from parser.flush()
             code = process.wait()
             finished = True
@@ -805,11 +864,7 @@ class BuildKitBuilder:
             raise BuildInterrupted(
                 t("build.timeout", duration=i18n.seconds(request.timeout_s or 0, None))
             )
-        if code == 0:
-            image_id = iidfile.read_text(encoding="utf-8").strip() if iidfile.exists() else ""
-            yield ImageBuilt(image_id) if image_id else BuildError(t("buildkit.no_iid"))
-        elif not parser.failed:
-            yield BuildError(parser.last_message or t("buildkit.exit", code=code))
+        yield from _outcome(code, iidfile, parser)
 
 
 __all__ = [

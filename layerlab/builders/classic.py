@@ -18,6 +18,7 @@ from layerlab import i18n, references
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -77,14 +78,16 @@ class ClassicStreamParser:
         if "stream" in message:
             self._buffer += str(message["stream"])
             *lines, self._buffer = self._buffer.split("\n")
-            for line in lines:
-                events.extend(self._line(line.rstrip("\r")))
+            if lines:
+                events.append(EngineLines(tuple(lines)))
+                events.extend(self._lines(lines))
         if "aux" in message and isinstance(message["aux"], dict) and "ID" in message["aux"]:
             events.append(ImageBuilt(str(message["aux"]["ID"])))
         if "error" in message or "errorDetail" in message:
             events.extend(self.flush())
             detail = message.get("errorDetail") or {}
             text = str(message.get("error") or detail.get("message") or t("build.unknown_error"))
+            events.append(EngineLines((text.rstrip("\n"),)))
             if self.step is not None:
                 events.append(StepFailed(self.step, text.strip()))
             else:
@@ -94,18 +97,40 @@ class ClassicStreamParser:
             status = str(message["status"])
             ident = message.get("id")
             if "progressDetail" not in message or not message.get("progressDetail"):
-                events.append(LogLine(f"{ident}: {status}" if ident else status))
+                words = f"{ident}: {status}" if ident else status
+                events.extend((EngineLines((words,)), LogLine(words)))
         return events
 
     def flush(self) -> list[BuildEvent]:
         if not self._buffer:
             return []
         line, self._buffer = self._buffer, ""
-        return self._line(line)
+        return [EngineLines((line,)), *self._line(line.rstrip("\r"))]
+
+    def _lines(self, lines: list[str]) -> list[BuildEvent]:
+        """The events of a message's lines: each run of a step's output lines becomes one
+        ``StepOutput`` (a chatty RUN's message holds thousands), the engine's own lines
+        (``Step``, `` ---> ``, ``Successfully``) are read one by one."""
+        if any("\r" in line for line in lines):
+            lines = [line.rstrip("\r") for line in lines]
+        own = [i for i, line in enumerate(lines) if line.startswith(_ENGINE_LINES)]
+        events: list[BuildEvent] = []
+        start = 0
+        for index in [*own, len(lines)]:
+            if index > start:
+                if self.step is not None:
+                    events.append(StepOutput(self.step, tuple(lines[start:index])))
+                else:
+                    for line in lines[start:index]:
+                        events.extend(self._line(line))
+            if index < len(lines):
+                events.extend(self._line(lines[index]))
+            start = index + 1
+        return events
 
     def _line(self, line: str) -> list[BuildEvent]:  # noqa: PLR0911 - one return per line kind
         if self.step is not None and not line.startswith(_ENGINE_LINES):
-            return [StepOutput(self.step, line)]
+            return [StepOutput(self.step, (line,))]
         step_match = _STEP.match(line)
         if step_match:
             number, total, instruction = step_match.groups()
@@ -133,13 +158,13 @@ class ClassicStreamParser:
             if _LAYER_ID.match(word):
                 self.container_id = None
                 return [StepFinished(self.step, word)]
-            return [StepOutput(self.step, line)]
+            return [StepOutput(self.step, (line,))]
         if line.startswith(
             ("Removing intermediate container", "Successfully built", "Successfully tagged")
         ):
             return [LogLine(line)]
         if self.step is not None:
-            return [StepOutput(self.step, line)]
+            return [StepOutput(self.step, (line,))]
         return [LogLine(line)]
 
 

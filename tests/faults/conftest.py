@@ -178,6 +178,9 @@ class SecondEngine:
 
     root: Path
     data_mb: int | None = None
+    #: a docker0 bridge inside the engine's own network namespace: BuildKit's RUN needs
+    #: one ("network bridge not found" with --bridge=none); the host's is never touched
+    bridge: bool = False
     token: str = field(default_factory=lambda: f"layerlab-fault-{uuid.uuid4().hex[:8]}")
     process: subprocess.Popen[bytes] | None = None
 
@@ -221,7 +224,7 @@ class SecondEngine:
                     str(self.root / "docker.pid"),
                     "-H",
                     self.host,
-                    "--bridge=none",
+                    *(() if self.bridge else ("--bridge=none",)),
                     "--iptables=false",
                     "--ip-masq=false",
                     f"--cgroup-parent=/{self.token}",
@@ -338,9 +341,10 @@ def second_engine_factory() -> Iterator[Callable[..., SecondEngine]]:
     """Start private engines (``data_mb``: a tmpfs data root of that size); all removed."""
     started: list[SecondEngine] = []
 
-    def start(data_mb: int | None = None) -> SecondEngine:
+    def start(data_mb: int | None = None, *, bridge: bool = False) -> SecondEngine:
         # a short path: unix socket paths are limited to 108 bytes
-        engine = SecondEngine(Path(tempfile.mkdtemp(prefix="llf-", dir="/tmp")), data_mb)
+        root = Path(tempfile.mkdtemp(prefix="llf-", dir="/tmp"))
+        engine = SecondEngine(root, data_mb, bridge=bridge)
         started.append(engine)
         engine.start()
         return engine

@@ -58,7 +58,11 @@ def test_ctrl_c_stops_the_build_on_the_engine_and_the_next_cell_runs(
     fired: list[float] = []
 
     def press_ctrl_c_once_running(event: Any, _result: Any) -> None:
-        if isinstance(event, StepOutput) and marker in event.line and not fired:
+        if (
+            isinstance(event, StepOutput)
+            and any(marker in line for line in event.lines)
+            and not fired
+        ):
             fired.append(time.monotonic())
             # as the kernel does on "Interrupt": SIGINT to the process, from elsewhere
             threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()

@@ -236,7 +236,7 @@ def test_keyboard_interrupt_stops_the_build_on_the_engine(
     seen_running: list[bool] = []
 
     def interrupt_once_running(event: BuildEvent, result: BuildResult) -> None:
-        if isinstance(event, StepOutput) and event.line == f"started-{marker}":
+        if isinstance(event, StepOutput) and f"started-{marker}" in event.lines:
             seen_running.append(wait_until(lambda: bool(processes_with(marker)), 10))
             seen_running.append(bool(build_records_in_use(engine, marker)))
             raise KeyboardInterrupt

@@ -1,12 +1,10 @@
-"""Notebook 01's exercise check (a plain Python cell) judged against wrong answers and the
-right one, on the real engine, in both languages."""
+"""Notebook 01's exercise check (its autograded cell, read from the lab's source) judged
+against wrong answers and the right one, on the real engine, in both languages."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +15,36 @@ from tests.conftest import unique_tag
 
 pytestmark = pytest.mark.integration
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_notebooks.py"
+LABS = Path(__file__).resolve().parents[2] / "notebooks"
 BASE = 'FROM python:3.13-alpine\nRUN echo built > /built.txt\nCMD ["python","app.py"]\n'
 LABEL = 'LABEL org.opencontainers.image.title="Python hello world"\n'
 
 
 def check_cell(language: str) -> str:
-    spec = importlib.util.spec_from_file_location("make_notebooks", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_notebooks", module)  # its dataclasses look themselves up
-    spec.loader.exec_module(module)
-    return str(module.CHECK_EN if language == "en" else module.CHECK_FR)
+    """The lab's autograded check cell (nbgrader grade id ``01-label-check``)."""
+    import jupytext
+
+    (source,) = (LABS / language).glob("01-*.md")
+    for cell in jupytext.read(source).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "01-label-check":
+            return str(cell.source)
+    pytest.fail(f"{source.name} has no cell with grade id 01-label-check", pytrace=False)
 
 
 def run_check(language: str, image: str) -> str:
-    """Run the cell as the notebook does (in the lab folder), with the image name swapped."""
+    """Run the cell as the notebook does (in the lab folder), with the image name swapped.
+
+    The cell prints its verdict, then asserts (nbgrader's grade): a wrong answer raises.
+    """
     code = check_cell(language).replace("python-hello-world:labelled", image)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, "check-cell", "exec"), {})  # noqa: S102 - the notebook's own cell
+        try:
+            exec(compile(code, "check-cell", "exec"), {})  # noqa: S102 - the lab's own cell
+        except AssertionError:
+            print("<graded: wrong>")
+        else:
+            print("<graded: right>")
     return printed.getvalue()
 
 
@@ -51,6 +58,7 @@ def test_missing_image_is_a_friendly_cross(engine: Any, workdir: Path) -> None:
     said = run_check("en", unique_tag("lab01-missing") + ":labelled")
     assert said.startswith("✗ There is no image")
     assert "Traceback" not in said
+    assert said.endswith("<graded: wrong>\n")
 
 
 def test_image_without_a_label_is_not_accepted(engine: Any, workdir: Path) -> None:
@@ -59,6 +67,7 @@ def test_image_without_a_label_is_not_accepted(engine: Any, workdir: Path) -> No
     said = run_check("en", tag)
     assert said.startswith("✗ The image has no label of yours")
     assert "✓" not in said
+    assert said.endswith("<graded: wrong>\n")
 
 
 def test_label_above_the_work_is_flagged(engine: Any, workdir: Path) -> None:
@@ -82,3 +91,4 @@ def test_the_right_answer_passes(engine: Any, workdir: Path) -> None:
     assert "✓ LABEL comes after RUN and COPY" in said
     assert "✗" not in said
     assert "!" not in said.replace("!'", "")
+    assert said.endswith("<graded: right>\n")

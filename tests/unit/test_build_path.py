@@ -17,6 +17,7 @@ from layerlab.build import (
     BuildDone,
     BuildEvent,
     BuildResult,
+    EngineLines,
     ImageBuilt,
     StepCached,
     StepFinished,
@@ -55,11 +56,14 @@ class RecordedBuilder:
         yield StepFinished(2, "b" * 12)
         yield StepStarted(3, 3, "RUN echo built")
         for number in range(self.lines):
-            yield StepOutput(3, f"line {number}")
+            yield EngineLines((f"line {number}",))  # what the engine printed: the log
+            yield StepOutput(3, (f"line {number}",))
         if self.fail:
             from layerlab.build import StepFailed
 
-            yield StepFailed(3, "The command '/bin/sh -c echo built' returned a non-zero code")
+            message = "The command '/bin/sh -c echo built' returned a non-zero code"
+            yield EngineLines((message,))
+            yield StepFailed(3, message)
             return
         yield StepFinished(3, "c" * 12)
         yield ImageBuilt("sha256:" + "c" * 64)

@@ -19,6 +19,7 @@ from layerlab.build import (
     BuildEvent,
     BuildRecorder,
     BuildResult,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -111,7 +112,9 @@ def test_first_seed_build_numbers_steps_like_buildkit_and_keeps_output() -> None
         StepStarted(2, 3, "RUN pip install flask"),
         StepStarted(3, 3, "COPY app.py /app.py"),  # BuildKit counts no step for CMD
     ]
-    output = [e.line for e in events if isinstance(e, StepOutput) and e.number == 2]
+    output = [
+        line for e in events if isinstance(e, StepOutput) and e.number == 2 for line in e.lines
+    ]
     assert output[0] == "Collecting flask"  # the "#5 0.419 " prefix is not output
     assert output[-1].startswith("Successfully installed blinker-1.9.0")
     assert StepFinished(2, duration_s=0.8) in events
@@ -193,7 +196,7 @@ def test_canceled_step_is_not_reported_as_a_failure_of_its_own() -> None:
 # ---------------------------------------------------------------- plain: multi-stage
 def test_multi_stage_steps_carry_their_stage_on_every_event() -> None:
     events = events_of("plain_multistage.txt")
-    step_events = [e for e in events if not isinstance(e, LogLine)]
+    step_events = [e for e in events if not isinstance(e, (LogLine, EngineLines))]
     builder_events = [e for e in step_events if getattr(e, "stage", "") == "builder"]
     assert builder_events[0] == StepStarted(
         2,
@@ -202,7 +205,7 @@ def test_multi_stage_steps_carry_their_stage_on_every_event() -> None:
         "cat /built.txt; for i in 1 2 3; do echo b-$i; sleep 0.3; done",
         stage="builder",
     )
-    assert [e.line for e in builder_events if isinstance(e, StepOutput)] == [
+    assert [line for e in builder_events if isinstance(e, StepOutput) for line in e.lines] == [
         "builder-1",
         "builder-2",
         "builder-3",
@@ -254,10 +257,13 @@ def test_rawjson_seed_rebuild_uses_the_structured_cached_flags() -> None:
     ]
     result = replay("rawjson_seed_app_edited.jsonl", "sha256:" + "e" * 64)
     assert statuses(result) == [("", 1, "base"), ("", 2, "cached"), ("", 3, "built")]
-    # the log reads like the plain printer's
-    assert "#5 [2/3] RUN pip install flask" in result.log.splitlines()
-    assert "#5 CACHED" in result.log.splitlines()
-    assert "#6 DONE 0.2s" in result.log.splitlines()
+    # the log is what buildx sent; the views' lines read like the plain printer's
+    lines = (DATA / "rawjson_seed_app_edited.jsonl").read_text(encoding="utf-8")
+    assert result.log.splitlines() == lines.splitlines()
+    shown = [e.line for e in events if isinstance(e, LogLine)]
+    assert "#5 [2/3] RUN pip install flask" in shown
+    assert "#5 CACHED" in shown
+    assert "#6 DONE 0.2s" in shown
 
 
 def test_rawjson_failure_joins_split_log_lines_and_fails_the_step() -> None:
@@ -272,7 +278,7 @@ def test_rawjson_failure_joins_split_log_lines_and_fails_the_step() -> None:
 
 def test_rawjson_multi_stage_interleaved_logs() -> None:
     events = events_of("rawjson_multistage.jsonl")
-    outputs = [(e.stage, e.line) for e in events if isinstance(e, StepOutput)]
+    outputs = [(e.stage, line) for e in events if isinstance(e, StepOutput) for line in e.lines]
     assert outputs == [
         ("left", "left-1"),
         ("right", "right-1"),
@@ -322,7 +328,7 @@ def test_rawjson_canceled_vertex_is_not_a_failure() -> None:
         *parser.feed(json.dumps(canceled)),
     ]
     assert StepStarted(2, 2, "RUN sleep 100") in events
-    assert StepOutput(2, "no newline at the end") in events  # flushed when the vertex ends
+    assert StepOutput(2, ("no newline at the end",)) in events  # flushed when the vertex ends
     assert not [e for e in events if isinstance(e, (StepFailed, BuildError))]
     assert not parser.failed
 

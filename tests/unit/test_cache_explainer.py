@@ -13,6 +13,7 @@ from layerlab.build import BuildResult, BuildStep
 from layerlab.cache import (
     ArgChange,
     CacheReport,
+    definitions,
     explain,
     fingerprint_of,
     remember,
@@ -545,3 +546,58 @@ def test_fingerprint_lives_as_long_as_its_result(context: Path) -> None:
     del result
     gc.collect()
     assert key not in cache._FINGERPRINTS
+
+
+# ---------------------------------------------------------------- issue 15: the learner's lines
+def with_lines(result: BuildResult) -> BuildResult:
+    """The steps with their Dockerfile lines, as the recorder sets them."""
+    assert result.parsed_dockerfile is not None
+    for step, instruction in zip(result.steps, result.parsed_dockerfile.instructions, strict=False):
+        step.line = instruction.line
+    return result
+
+
+def test_env_and_arg_definitions_read_every_form() -> None:
+    parsed = parse(
+        'FROM x\nENV A=1 B="two words"\nENV OLD legacy value\nARG NAME\nARG N=3\nRUN true\n'
+    )
+    assert definitions(parsed, 6) == (
+        ("ENV", "A", "1"),
+        ("ENV", "B", "two words"),
+        ("ENV", "OLD", "legacy value"),
+        ("ARG", "NAME", None),
+        ("ARG", "N", "3"),
+    )
+    assert definitions(parsed, 2) == (("ENV", "A", "1"), ("ENV", "B", "two words"))
+    assert definitions(parsed, None) == ()
+
+
+def test_changed_env_line_names_the_variable_old_and_new(context: Path) -> None:
+    text = "FROM python:3.13-alpine\nENV MODE=dev\nRUN echo $MODE > /mode\n"
+    before = with_lines(classic(context, "Bcc", text))
+    after = with_lines(classic(context, "Bbb", text.replace("dev", "prod")))
+    report = explain_all([before, after])
+    assert report.cause == ("variable_changed", "ENV MODE")
+    assert "ENV MODE ('dev' → 'prod')" in str(report)
+
+
+def test_changed_file_whose_copy_came_from_the_cache_is_a_content_hit(context: Path) -> None:
+    text = "FROM python:3.13-alpine\nCOPY app.py /app.py\nRUN cat /app.py\n"
+    before = with_lines(classic(context, "Bcc", text))
+    explain(before, [], resolve_base=no_engine)
+    (context / "app.py").write_text("print('restored')\n", encoding="utf-8")
+    after = with_lines(classic(context, "Bcc", text))
+    report = explain(after, [before], resolve_base=no_engine)
+    assert report.all_cached
+    assert report.cause == ("files_reused", "app.py")
+    assert "app.py changed since your last build, but the engine already held a layer" in str(
+        report
+    )
+    # the copy came from the cache (another learner built that content), the RUN did not
+    (context / "app.py").write_text("print('another')\n", encoding="utf-8")
+    below_report = explain(
+        with_lines(classic(context, "Bcb", text)), [before, after], resolve_base=no_engine
+    )
+    assert below_report.cause == ("files_reused", "app.py")
+    assert below_report.first_miss_step == 3
+    assert "it had no layer yet for this step on top of it" in str(below_report)

@@ -12,6 +12,7 @@ import pytest
 from layerlab.build import (
     BuildRecorder,
     BuildResult,
+    EngineLines,
     ImageBuilt,
     LogLine,
     StepCached,
@@ -116,12 +117,21 @@ def test_lines_split_across_messages_are_joined() -> None:
     events += parser.feed({"stream": " ---> Running in 0123456789ab\nhel"})
     events += parser.feed({"stream": "lo\n ---> 0123456789ab\n"})
     events += parser.feed({"aux": {"ID": "sha256:" + "f" * 64}})
-    assert events == [
+    # the log gets the engine's lines as sent, joined across messages
+    assert [line for e in events if isinstance(e, EngineLines) for line in e.lines] == [
+        "Step 1/2 : FROM x",
+        " ---> abcdef012345678",
+        "Step 2/2 : RUN echo hi",
+        " ---> Running in 0123456789ab",
+        "hello",
+        " ---> 0123456789ab",
+    ]
+    assert [e for e in events if not isinstance(e, EngineLines)] == [
         StepStarted(1, 2, "FROM x", is_base=True),
         StepFinished(1, "abcdef012345678"),
         StepStarted(2, 2, "RUN echo hi"),
         LogLine(" ---> Running in 0123456789ab"),
-        StepOutput(2, "hello"),
+        StepOutput(2, ("hello",)),
         StepFinished(2, "0123456789ab"),
         ImageBuilt("sha256:" + "f" * 64),
     ]
@@ -129,15 +139,19 @@ def test_lines_split_across_messages_are_joined() -> None:
 
 def test_error_before_any_step_is_a_build_error() -> None:
     events = parse_stream([{"error": "dockerfile parse error line 1", "errorDetail": {}}])
-    assert len(events) == 1
-    assert "parse error" in events[0].message  # type: ignore[union-attr]
+    assert events[0] == EngineLines(("dockerfile parse error line 1",))
+    assert len(events) == 2
+    assert "parse error" in events[1].message  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("status", ["Pulling fs layer", "Download complete"])
 def test_pull_progress_bars_are_dropped_but_words_kept(status: str) -> None:
     parser = ClassicStreamParser()
     assert parser.feed({"status": status, "id": "abc", "progressDetail": {"current": 1}}) == []
-    assert parser.feed({"status": status, "id": "abc"}) == [LogLine(f"abc: {status}")]
+    assert parser.feed({"status": status, "id": "abc"}) == [
+        EngineLines((f"abc: {status}",)),
+        LogLine(f"abc: {status}"),
+    ]
 
 
 def test_cached_step_is_not_marked_built_by_its_layer_id() -> None:

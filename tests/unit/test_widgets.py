@@ -17,6 +17,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildRecorder,
     BuildResult,
+    EngineLines,
     ImageBuilt,
     StepCached,
     StepFailed,
@@ -81,6 +82,7 @@ def seed_rebuild(view: Any, *, edited: bool = True) -> BuildResult:
     """The seed lab's rebuild after editing app.py: three steps cached, COPY rebuilt."""
     result = new_result()
     recorder = BuildRecorder(result, [view])
+    recorder.handle(EngineLines(("Step 1/4 : FROM python:3.13-alpine",)))
     recorder.handle(StepStarted(1, 4, "FROM python:3.13-alpine", is_base=True))
     recorder.handle(StepStarted(2, 4, "RUN pip install flask"))
     recorder.handle(StepCached(2))
@@ -138,8 +140,8 @@ def test_running_step_shows_its_latest_output_line(sent: list[Any]) -> None:
     result = new_result()
     recorder = BuildRecorder(result, [view])
     recorder.handle(StepStarted(1, 1, "RUN pip install flask"))
-    recorder.handle(StepOutput(1, "Collecting flask"))
-    recorder.handle(StepOutput(1, "Downloading werkzeug-3.1.3"))
+    recorder.handle(StepOutput(1, ("Collecting flask",)))
+    recorder.handle(StepOutput(1, ("Downloading werkzeug-3.1.3",)))
     assert "Downloading werkzeug-3.1.3" in view.rows.value
     assert "Collecting flask" not in view.rows.value
 
@@ -149,16 +151,19 @@ def test_hundred_thousand_lines_cost_few_messages_and_a_bounded_log(sent: list[A
     result = new_result()
     recorder = BuildRecorder(result, [view])
     started = time.monotonic()
+    for header in ("Step 1/2 : FROM python:3.13-alpine", "Step 2/2 : RUN seq 100000"):
+        recorder.handle(EngineLines((header,)))  # the engine's lines: the log has them
     recorder.handle(StepStarted(1, 2, "FROM python:3.13-alpine", is_base=True))
     recorder.handle(StepStarted(2, 2, "RUN seq 100000"))
     for number in range(100_000):
-        recorder.handle(StepOutput(2, f"line {number}"))
+        recorder.handle(EngineLines((f"line {number}",)))
+        recorder.handle(StepOutput(2, (f"line {number}",)))
     recorder.handle(StepFinished(2, "sha256:abc"))
     recorder.handle(ImageBuilt("sha256:abc"))
     recorder.finish("succeeded")
     elapsed = time.monotonic() - started
 
-    assert view.events == 100_005  # with BuildDone
+    assert view.events == 100_005  # with BuildDone (the log's own lines are not events)
     # state changes (4) + one render per interval of output + the final one
     assert view.renders <= 4 + elapsed / view.min_interval_s + 2
     assert len(sent) < 20 * view.renders
@@ -175,8 +180,8 @@ def test_failed_step_is_unmistakable_with_its_last_lines(sent: list[Any]) -> Non
     recorder = BuildRecorder(result, [view])
     recorder.handle(StepStarted(1, 2, "FROM python:3.13-alpine", is_base=True))
     recorder.handle(StepStarted(2, 2, "RUN pip install flaskk"))
-    recorder.handle(StepOutput(2, "ERROR: Could not find a version that satisfies flaskk"))
-    recorder.handle(StepOutput(2, "ERROR: No matching distribution found for flaskk"))
+    recorder.handle(StepOutput(2, ("ERROR: Could not find a version that satisfies flaskk",)))
+    recorder.handle(StepOutput(2, ("ERROR: No matching distribution found for flaskk",)))
     recorder.handle(
         StepFailed(2, "The command '/bin/sh -c pip install flaskk' returned a non-zero code: 1")
     )
