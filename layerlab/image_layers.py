@@ -6,6 +6,7 @@ Like dive's Layer: strip ``/bin/sh -c`` and ``#(nop)``, mark metadata-only entri
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -146,6 +147,13 @@ def _history_key(entry: dict[str, Any]) -> tuple[str, int, int]:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _history_keys(host: str, image: str) -> list[tuple[str, int, int]]:
+    """The history of the image with id ``image`` (immutable) on the engine at ``host``."""
+    del host  # part of the cache key only: another engine has other images
+    return [_history_key(entry) for entry in _client().api.history(image)]
+
+
 def find_base(
     image: str, history: Sequence[dict[str, Any]], candidates: Sequence[str] = ()
 ) -> str | None:
@@ -156,6 +164,7 @@ def find_base(
     """
     keys = [_history_key(entry) for entry in history]
     names: list[str] = list(candidates)
+    ids: dict[str, str] = {}
     if not names:
         # One history per distinct image (a classroom engine holds many tags of the same
         # image), and only images no bigger than this one: a base's layers are all in the
@@ -165,12 +174,20 @@ def find_base(
             tags = [tag for tag in summary.get("RepoTags") or [] if tag != "<none>:<none>"]
             if tags and int(summary.get("Size", 0) or 0) <= own_size:
                 names.append(tags[0])
+                ids[tags[0]] = str(summary["Id"])
     best: tuple[int, str] | None = None
+    host = str(_client().api.base_url)
     for name in names:
         if name == image:
             continue
         try:
-            other = [_history_key(entry) for entry in _client().api.history(name)]
+            # by id when the listing gave one: an image's history never changes, so it is
+            # read once per kernel (a bounded cache), not once per layer stack shown
+            other = (
+                _history_keys(host, ids[name])
+                if name in ids
+                else [_history_key(entry) for entry in _client().api.history(name)]
+            )
         except Exception:  # noqa: BLE001, S112 - an unreadable candidate is simply not the base
             continue
         if (

@@ -21,7 +21,7 @@ from benchmarks.stats import SMOKE_TOLERANCE, Row, failures, quartiles, table
 from tests.conftest import TEST_LABEL, TEST_RUN
 
 ROOT = Path(__file__).resolve().parents[1]
-ROW_NUMBERS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
+ROW_NUMBERS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15")
 
 
 @pytest.mark.integration
@@ -141,6 +141,11 @@ def test_pairs_alternate_which_side_goes_first() -> None:
 def test_layer_files_rows_are_included_when_their_module_exists(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from benchmarks import layer_files
+
+    ((numbers, _make),) = run._extra_figures(None)  # type: ignore[arg-type]
+    assert numbers == set(layer_files.ROW_NUMBERS) == {"12", "13", "14", "15"}
+    monkeypatch.setitem(sys.modules, run.LAYER_FILES_MODULE, None)  # the module absent
     assert run._extra_figures(None) == []  # type: ignore[arg-type]
     module = types.ModuleType(run.LAYER_FILES_MODULE)
     module.ROW_NUMBERS = ("12",)  # type: ignore[attr-defined]
