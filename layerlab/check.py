@@ -91,12 +91,23 @@ def _api() -> APIClient:
 
 
 def _inspect_image(name: str) -> dict[str, Any] | None:
+    """The engine's record of the image the learner calls ``name`` (their own image under
+    their namespace on a shared engine, else the engine's image of that name)."""
     from docker.errors import ImageNotFound
 
+    from layerlab import names
+
     try:
-        return dict(_api().inspect_image(name))
+        return dict(_api().inspect_image(names.resolve(name)))
     except ImageNotFound:
         return None
+
+
+def _learner_image_names() -> list[str]:
+    """The names of the images this learner may see, as they type them."""
+    from layerlab.image_list import images
+
+    return [f"{row['repository']}:{row['tag']}" for row in images().records]
 
 
 def _short(identifier: str) -> str:
@@ -132,12 +143,7 @@ def image_exists(name: str) -> Verdict:
         )
     base = name.rsplit("/", 1)[-1].split(":", 1)[0]
     similar = sorted(
-        {
-            tag
-            for summary in _api().images()
-            for tag in summary.get("RepoTags") or []
-            if base and base in tag and tag != "<none>:<none>"
-        }
+        {tag for tag in _learner_image_names() if base and base in tag and tag != "<none>:<none>"}
     )[:4]
     extra = t("check.image.similar", names=", ".join(similar)) if similar else ""
     return Verdict(
@@ -229,7 +235,9 @@ def container_running(name: str) -> Verdict:
             False, t("check.running.missing", name=name), t("check.running.missing_hint", name=name)
         )
     state = attrs.get("State") or {}
-    image = (attrs.get("Config") or {}).get("Image", "?")
+    from layerlab import names
+
+    image = names.to_learner(str((attrs.get("Config") or {}).get("Image", "?")))
     if state.get("Running"):
         return Verdict(True, t("check.running.ok", name=name, image=image))
     return Verdict(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from layerlab import classroom, i18n, references
+from layerlab import classroom, i18n, references, session
 from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.context import human_size
@@ -390,6 +390,7 @@ def run(
     except _errors() as exc:
         raise engine_error(exc, name=name or "", image=image) from None
     container_id = str(created["Id"])
+    session.current().made.container(container_id)
     try:
         api.start(container_id)
         attrs = api.inspect_container(container_id)
@@ -584,6 +585,45 @@ def container_prune() -> PruneSummary:
 
 
 # ---------------------------------------------------------------- images
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """One image as the learner sees it: its names as they type them (short, without
+    their namespace), its labels, size and settings (``config["Cmd"]``...)."""
+
+    id: str
+    tags: tuple[str, ...]
+    labels: Mapping[str, str]
+    size: int
+    config: Mapping[str, Any]
+
+
+def image_info(name: str) -> ImageInfo | None:
+    """The image the learner calls ``name`` (their own, under their namespace on a shared
+    engine; else the engine's image of that name), or None when there is none. What a
+    notebook uses instead of the docker client, which knows nothing of namespaces."""
+    from docker.errors import ImageNotFound
+
+    try:
+        attrs = _api().inspect_image(learner_names.resolve(name))
+    except ImageNotFound:
+        return None
+    except _errors() as exc:
+        raise engine_error(exc, image=name) from None
+    from layerlab.engine import is_podman
+
+    config = attrs.get("Config") or {}
+    podman = is_podman()
+    return ImageInfo(
+        id=str(attrs["Id"]),
+        tags=tuple(
+            learner_names.to_learner(tag, podman=podman) for tag in attrs.get("RepoTags") or []
+        ),
+        labels=dict(config.get("Labels") or {}),
+        size=int(attrs.get("Size") or 0),
+        config=dict(config),
+    )
+
+
 def tag(source: str, target: str) -> str:
     """Give image ``source`` another name, like ``docker tag``; returns the full new name."""
     source = learner_names.resolve(source)
@@ -592,6 +632,7 @@ def tag(source: str, target: str) -> str:
         _api().tag(source, repository, version)
     except _errors() as exc:
         raise engine_error(exc, image=source) from None
+    session.current().made.tag(f"{repository}:{version}")
     return learner_names.to_learner(f"{repository}:{version}")
 
 
@@ -717,7 +758,13 @@ def _registry_error(reference: str, message: str) -> EngineError:
 
 
 def pull(reference: str) -> str:
-    """Fetch an image from its registry, like ``docker pull``; returns its digest."""
+    """Fetch an image from its registry, like ``docker pull``; returns its digest.
+
+    On a shared engine, a name the learner pushed lives under their namespace in the
+    registry too: that one is fetched when the registry has it."""
+    own = learner_names.to_engine(reference)
+    if own != reference and _registry_digest(own):
+        reference = own
     repository, version = references.split(reference)
     full = f"{repository}:{version}" if ":" not in version else f"{repository}@{version}"
     digest = ""
@@ -749,7 +796,16 @@ def pull(reference: str) -> str:
 
 
 def in_registry(reference: str) -> str | None:
-    """The digest of ``reference`` in its registry, or None when the registry lacks it."""
+    """The digest of ``reference`` in its registry, or None when the registry lacks it
+    (the learner's own image under their namespace first, as ``push`` sent it)."""
+    for candidate in learner_names.candidates(reference):
+        digest = _registry_digest(candidate)
+        if digest:
+            return digest
+    return None
+
+
+def _registry_digest(reference: str) -> str | None:
     try:
         answer = _api().inspect_distribution(reference)
     except _errors():
@@ -788,7 +844,7 @@ def registry_delete(repository: str) -> int:
     """
     import json
 
-    prefix, name = references.split_registry(repository)
+    prefix, name = references.split_registry(learner_names.to_engine(repository))
     registry = prefix.rstrip("/")
     host = registry.rsplit(":", 1)[0]
     if not name or not (host.startswith("127.") or host == "localhost"):
@@ -821,14 +877,21 @@ def registry_delete(repository: str) -> int:
 
 
 # ---------------------------------------------------------------- what a lab left behind
-def _label_filters(labels: Mapping[str, str] | None) -> list[str]:
-    chosen = labels if labels is not None else {LABEL_SESSION: SESSION_ID}
-    return [f"{key}={value}" for key, value in chosen.items()]
+def _label_filters(labels: Mapping[str, str]) -> list[str]:
+    # only this learner's things: on a shared engine another learner runs the same lab
+    return [f"{key}={value}" for key, value in {**labels, LABEL_OWNER: owner()}.items()]
+
+
+def _image_names(summary: Mapping[str, Any]) -> str:
+    tags = [learner_names.to_learner(tag) for tag in summary.get("RepoTags") or []]
+    return ", ".join(tag for tag in tags if tag != "<none>:<none>") or short(str(summary["Id"]))
 
 
 def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
-    """Containers (running or not) and images carrying all ``labels`` (default: made by
-    this kernel's session)."""
+    """Containers (running or not) and images carrying all ``labels``, or, without
+    ``labels``, what this kernel's session made (see ``session.Made``)."""
+    if labels is None:
+        return _session_leftovers()
     filters = {"label": _label_filters(labels)}
     api = _api()
     try:
@@ -839,12 +902,46 @@ def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
     names = tuple(
         ",".join(n.lstrip("/") for n in c.get("Names") or []) or short(c["Id"]) for c in containers
     )
-    images = tuple(
-        ", ".join(tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>")
-        or short(str(image["Id"]))
-        for image in image_list
+    return Leftovers(names, tuple(_image_names(image) for image in image_list))
+
+
+def _session_leftovers() -> Leftovers:
+    """What this kernel made that is still on the engine: containers it ran (they carry
+    its session label too), names it gave images, and images it built that are left
+    with no name (a rebuild moved the name on; ``%docker image prune`` removes them).
+    An image it built that now has only names it did not give is someone else's."""
+    from docker.errors import ImageNotFound, NotFound
+
+    made = session.current().made
+    api = _api()
+    containers: dict[str, str] = {}
+    images: dict[str, str] = {}
+    try:
+        labelled = api.containers(all=True, filters={"label": [f"{LABEL_SESSION}={SESSION_ID}"]})
+        for summary in labelled:
+            containers[str(summary["Id"])] = ",".join(
+                n.lstrip("/") for n in summary.get("Names") or []
+            )
+        for container_id in made.containers:
+            if container_id in containers:
+                continue
+            with contextlib.suppress(NotFound):
+                attrs = api.inspect_container(container_id)
+                containers[container_id] = _container_name(attrs)
+        for engine_tag in made.tags:
+            with contextlib.suppress(ImageNotFound, NotFound):
+                image_id = str(api.inspect_image(engine_tag)["Id"])
+                images.setdefault(image_id, _image_names(api.inspect_image(image_id)))
+        for image_id in made.images:
+            with contextlib.suppress(ImageNotFound, NotFound):
+                attrs = api.inspect_image(image_id)
+                if not [tag for tag in attrs.get("RepoTags") or [] if tag != "<none>:<none>"]:
+                    images.setdefault(str(attrs["Id"]), short(str(attrs["Id"])))
+    except _errors() as exc:
+        raise engine_error(exc) from None
+    return Leftovers(
+        tuple(name or short(cid) for cid, name in containers.items()), tuple(images.values())
     )
-    return Leftovers(names, images)
 
 
 def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:

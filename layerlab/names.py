@@ -92,11 +92,24 @@ def to_learner(name: str, *, podman: bool = False) -> str:
     return name
 
 
+def is_pattern(name: str) -> bool:
+    """Is ``name`` a pattern (``python*``, as ``docker image ls`` takes), not a reference?"""
+    return any(char in name for char in "*?[")
+
+
+def candidates(name: str) -> list[str]:
+    """Where ``name`` (or a pattern) can match on the engine, the learner's own first:
+    ``python*`` → [``alice/python*``, ``python*``]; without a namespace, [``python*``]."""
+    engine_name = to_engine(name)
+    return [engine_name, name] if engine_name != name else [name]
+
+
 def resolve(name: str) -> str:
     """The engine name to use for ``name`` typed by the learner: their own image when it
-    exists under their namespace, else ``name`` itself (a base image, an id)."""
+    exists under their namespace, else ``name`` itself (a base image, an id). A pattern
+    (``python*``) is returned as it is: it is no reference to look up."""
     engine_name = to_engine(name)
-    if engine_name == name:
+    if engine_name == name or is_pattern(name):
         return name
     from docker.errors import ImageNotFound
 

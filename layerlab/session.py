@@ -6,9 +6,11 @@ builds (a build pushed out is forgotten, its log file closed; the file itself go
 nothing refers to the result any more) and by ``MAX_IMAGES`` for image ids, so a kernel
 that builds all day keeps its memory and file descriptors flat.
 
-Containers carry the session label; images do not (a label that changes per kernel would
-change the image's config, so its id, and break the build cache across sessions), so the
-images this session built are remembered here, by id.
+It keeps what the kernel *made* on the engine (``Session.made``): the images it built,
+the names it gave images (builds, ``%docker tag``) and the containers it ran, so
+``check.nothing_left()`` and the clean-ups find them. Containers carry the session label
+too; images do not (a label that changes per kernel would change the image's config, so
+its id, and break the build cache across sessions), so they are remembered here.
 """
 
 from __future__ import annotations
@@ -19,8 +21,60 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from layerlab.build import BuildResult
 
-#: the most image ids remembered (a session builds far fewer; the record cannot grow past it)
+#: the most image ids (and names, and containers) remembered: a session makes far fewer;
+#: the record cannot grow past it, the oldest is forgotten first
 MAX_IMAGES = 2000
+
+
+class Made:
+    """What a session made on the engine: engine-side names, image ids, container ids,
+    each oldest first, at most ``MAX_IMAGES`` of each (a dict keeps insertion order)."""
+
+    def __init__(self) -> None:
+        self._tags: dict[str, None] = {}
+        self._images: dict[str, None] = {}
+        self._containers: dict[str, None] = {}
+
+    @staticmethod
+    def _add(record: dict[str, None], key: str) -> None:
+        if not key:
+            return
+        record.pop(key, None)  # seen again: it becomes the newest
+        record[key] = None
+        while len(record) > MAX_IMAGES:
+            del record[next(iter(record))]
+
+    def tag(self, engine_name: str) -> None:
+        self._add(self._tags, engine_name)
+
+    def image(self, image_id: str) -> None:
+        self._add(self._images, image_id)
+
+    def container(self, container_id: str) -> None:
+        self._add(self._containers, container_id)
+
+    def has_image(self, image_id: str) -> bool:
+        return image_id in self._images
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._tags)
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        return tuple(self._images)
+
+    @property
+    def containers(self) -> tuple[str, ...]:
+        return tuple(self._containers)
+
+    def clear(self) -> None:
+        self._tags.clear()
+        self._images.clear()
+        self._containers.clear()
+
+    def __len__(self) -> int:
+        return len(self._tags) + len(self._images) + len(self._containers)
 
 
 class Session:
@@ -29,7 +83,8 @@ class Session:
     def __init__(self, size: int | None = None) -> None:
         self._size = size
         self._builds: collections.deque[BuildResult] = collections.deque()
-        self._images: collections.OrderedDict[str, None] = collections.OrderedDict()
+        #: what this kernel made on the engine (for ``check.nothing_left()``, clean-ups)
+        self.made = Made()
 
     @property
     def size(self) -> int:
@@ -48,6 +103,8 @@ class Session:
         """Remember ``result`` (and the image it made); forget (and close the log of) the
         oldest build beyond the bound."""
         self._builds.append(result)
+        for engine_tag in result.engine_tags:
+            self.made.tag(engine_tag)
         while len(self._builds) > self.size:
             self._builds.popleft().log_store.close()
         if result.image_id:
@@ -55,18 +112,15 @@ class Session:
 
     def remember_image(self, image_id: str) -> None:
         """Note that the kit built (or rebuilt from the cache) ``image_id`` in this session."""
-        self._images[image_id] = None
-        self._images.move_to_end(image_id)
-        while len(self._images) > MAX_IMAGES:
-            self._images.popitem(last=False)
+        self.made.image(image_id)
 
     def made_here(self, image_id: str) -> bool:
-        return image_id in self._images
+        return self.made.has_image(image_id)
 
     @property
     def images(self) -> tuple[str, ...]:
         """Ids of the images this session built, oldest first."""
-        return tuple(self._images)
+        return self.made.images
 
     def latest_build_of(self, image_id: str) -> BuildResult | None:
         """The most recent remembered build that produced ``image_id``."""
@@ -75,7 +129,7 @@ class Session:
     def clear(self) -> None:
         while self._builds:
             self._builds.popleft().log_store.close()
-        self._images.clear()
+        self.made.clear()
 
     def __len__(self) -> int:
         return len(self._builds)

@@ -101,7 +101,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = "{root}/home/{{username}}"
 c.Spawner.cmd = [{singleuser!r}]
 # the test runs as root in CI containers; jupyter_server refuses root unless told
 c.Spawner.args = ["--ServerApp.allow_root=True"]
-c.Spawner.env_keep = ["PATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "DOCKER_HOST"]
+# PYTHONPATH: the servers import the kit the test runs (a worktree before the editable install)
+c.Spawner.env_keep = ["PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "DOCKER_HOST"]
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 c.JupyterHub.services = [{{"name": "e2e-admin", "api_token": {token!r}}}]

@@ -19,6 +19,7 @@ import pytest
 
 from layerlab.engine import LABEL_OWNER
 from tests.conftest import TEST_LABEL, TEST_RUN
+from tests.hub.conftest import REPO
 
 if TYPE_CHECKING:
     from tests.hub.conftest import Hub
@@ -82,6 +83,7 @@ class Kernel:
         import requests
         import websocket
 
+        self.user = user
         self.base = f"{hub.url}/user/{user}"
         self.headers = {"Authorization": f"token {token}"}
         response = requests.post(
@@ -99,6 +101,16 @@ class Kernel:
 
     def run(self, code: str) -> str:
         """Run a cell; return its printed output, or fail with the kernel's error."""
+        output: list[str] = []
+        error = self.execute(code, output)
+        if error is not None:
+            pytest.fail(f"cell failed: {error}\n{code}")
+        return "".join(output)
+
+    def execute(self, code: str, output: list[str] | None = None) -> str | None:
+        """Run a cell; return the kernel's error (``name: value``), None when it ran."""
+        output = [] if output is None else output
+        error = None
         msg_id = uuid.uuid4().hex
         self.ws.send(
             json.dumps(
@@ -126,7 +138,6 @@ class Kernel:
                 }
             )
         )
-        output: list[str] = []
         while True:
             message = json.loads(self.ws.recv())
             if message.get("parent_header", {}).get("msg_id") != msg_id:
@@ -135,9 +146,9 @@ class Kernel:
             if kind == "stream":
                 output.append(content["text"])
             elif kind == "error":
-                pytest.fail(f"cell failed: {content['ename']}: {content['evalue']}\n{code}")
+                error = f"{content['ename']}: {content['evalue']}"
             elif kind == "status" and content["execution_state"] == "idle":
-                return "".join(output)
+                return error
 
     def result(self, code: str) -> Any:
         lines = [line for line in self.run(code).splitlines() if line.startswith("RESULT ")]
@@ -222,3 +233,113 @@ def test_two_learners_build_lab_01_at_once_and_stay_isolated(hub: Hub, docker_cl
             kernel.close()
         for user in users:
             hub.api("DELETE", f"/users/{user}/server")
+
+
+# ---------------------------------------------------------------- the labs themselves
+LABS = REPO / "notebooks" / "en"
+
+
+def lab_cells(number: str) -> list[tuple[str, bool]]:
+    """The code cells of lab ``number`` (English source), each with "must raise"."""
+    import jupytext
+
+    source = next(LABS.glob(f"{number}-*.md"))
+    notebook = jupytext.read(source)
+    return [
+        (cell.source, "raises-exception" in cell.metadata.get("tags", []))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+
+def run_lab(kernel: Kernel, number: str) -> int:
+    """Run every code cell of lab ``number`` in ``kernel`` as nbval does (a cell tagged
+    ``raises-exception`` must raise, any other must not); returns the count of cells."""
+    cells = lab_cells(number)
+    for index, (code, must_raise) in enumerate(cells):
+        output: list[str] = []
+        error = kernel.execute(code, output)
+        said = "".join(output)[-1500:]
+        if must_raise:
+            assert error, f"lab {number} cell {index} should raise as {kernel.user}:\n{code}"
+        else:
+            assert error is None, (
+                f"lab {number} cell {index} as {kernel.user}: {error}\n{code}\n--- said:\n{said}"
+            )
+    return len(cells)
+
+
+def run_labs_at_once(hub: Hub, tokens: dict[str, str], labs: dict[str, str]) -> dict[str, int]:
+    """Each learner runs their lab (``labs[user]``) at the same time, each lab in a kernel
+    of its own (a notebook's); returns the count of cells run per learner."""
+    start = threading.Barrier(len(labs))
+    errors: list[BaseException] = []
+    counts: dict[str, int] = {}
+
+    def run(user: str, lab: str) -> None:
+        try:
+            kernel = Kernel(hub, user, tokens[user])
+            try:
+                start.wait()
+                counts[user] = run_lab(kernel, lab)
+            finally:
+                kernel.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=item) for item in labs.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=900)
+    assert errors == [], errors
+    return counts
+
+
+def assert_isolated(kernels: dict[str, Kernel], keeper: str, other: str) -> None:
+    """``keeper`` lists their lab 01 image under its short name; ``other`` never sees it."""
+    kept = kernels[keeper].result(LIST)
+    kept_ids = {image_id for name, image_id in kept if name == "python-hello-world"}
+    assert kept_ids, kept
+    theirs = kernels[other].result(LIST)
+    assert not kept_ids & {image_id for _, image_id in theirs}
+    # no namespaced name at all (a registry host before the first "/" is no namespace)
+    assert all("/" not in name or ":" in name.split("/")[0] for name, _ in theirs), theirs
+
+
+def test_two_learners_run_labs_01_and_02_at_once(hub: Hub, docker_client: Any) -> None:
+    """Two JupyterHub learners (one with an e-mail address as name) run the labs' own
+    cells through their servers' kernels at the same time on one engine; then each lists
+    their images and sees only their own.
+
+    Lab 02 publishes fixed host ports (5001, 5002) and names its containers: two copies
+    of it at once on one host's loopback would fight over them (in a DockerSpawner
+    classroom each learner's server has its own network). So while one learner runs
+    lab 02, the other runs lab 01, then they swap: two labs at once, every cell of both
+    labs passing for both learners.
+    """
+    users = [f"marie.curie-{TEST_RUN}@example.org", f"bea-{TEST_RUN}"]
+    tokens = {user: log_in_and_start(hub, user) for user in users}
+    # the kernels that list each learner's images between the labs
+    kernels = {user: Kernel(hub, user, tokens[user]) for user in users}
+    for kernel in kernels.values():
+        kernel.run("%load_ext layerlab")
+    first, second = users
+    try:
+        counts = run_labs_at_once(hub, tokens, {first: "01", second: "02"})
+        assert all(count > 10 for count in counts.values()), counts
+        assert_isolated(kernels, keeper=first, other=second)
+        counts = run_labs_at_once(hub, tokens, {first: "02", second: "01"})
+        assert all(count > 10 for count in counts.values()), counts
+        assert_isolated(kernels, keeper=second, other=first)
+    finally:
+        for kernel in kernels.values():
+            kernel.close()
+        for user in users:
+            hub.api("DELETE", f"/users/{user}/server")
+            owned = {"label": f"{LABEL_OWNER}={user}"}
+            for container in docker_client.containers.list(all=True, filters=owned):
+                container.remove(force=True)
+            for image in docker_client.images.list(filters=owned):
+                for tag in image.tags:
+                    docker_client.images.remove(tag, force=True)

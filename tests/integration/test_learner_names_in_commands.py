@@ -57,3 +57,43 @@ def test_port_and_container_limits_apply_to_docker_run(engine: Any, ip: Any, lea
     assert len(caught.value._render_traceback_()) == 1
     assert "6001" in str(caught.value)
     assert not engine.containers.list(all=True, filters={"label": f"org.layerlab.owner={learner}"})
+
+
+@pytest.mark.parametrize("user", ["alice", "Marie.Curie@example.org", "élève-01"])
+def test_patterns_and_checks_use_the_learners_names(
+    engine: Any, ip: Any, workdir: Path, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
+    from layerlab import check, image_list, names
+
+    (workdir / "Dockerfile").write_text(
+        f'FROM python:3.13-alpine\nLABEL org.layerlab.test-names="{TEST_RUN}"\n', encoding="utf-8"
+    )
+    short = f"nsprobe-{TEST_RUN}"
+    # another learner built the same short name first
+    monkeypatch.setenv("JUPYTERHUB_USER", f"other-{TEST_RUN}")
+    theirs = ip.run_line_magic("docker_build", f"--builder classic -q -t {short}:theirs .")
+    monkeypatch.setenv("JUPYTERHUB_USER", user)
+    mine = ip.run_line_magic("docker_build", f"--builder classic -q -t {short} .")
+    assert mine.engine_tags == [f"{names.namespace()}/{short}:latest"]
+
+    # a pattern matches inside the namespace, lists short names, and never raises
+    listing = ip.run_line_magic("docker_images", f"{short[:8]}*")
+    listed = {f"{row['repository']}:{row['tag']}" for row in listing}
+    assert listed == {f"{short}:latest"}, listed
+    assert theirs.image_id not in {row["id"] for row in listing}
+    bases = {f"{row['repository']}:{row['tag']}" for row in image_list.images("python*")}
+    assert "python:3.13-alpine" in bases
+    assert not [name for name in bases if "/" in name]
+
+    # every check finds the learner's image under the name they typed
+    assert check.image_exists(short)
+    assert check.image_smaller_than(short, 10_000)
+    assert check.image_has_label(short, "org.layerlab.test-names", TEST_RUN)
+    assert check.layers_shared(short, "python:3.13-alpine")
+    info = engine_ops.image_info(short)
+    assert info is not None
+    assert info.id == mine.image_id
+    assert info.tags == (f"{short}:latest",)
+    assert engine_ops.image_info(f"{short}:theirs") is None  # not the learner's name
+    engine_ops.rmi(short)
+    assert not check.image_exists(short)
