@@ -181,7 +181,7 @@ def log_in_and_start(hub: Hub, user: str) -> str:
 
 
 def test_two_learners_build_lab_01_at_once_and_stay_isolated(hub: Hub, docker_client: Any) -> None:
-    users = [f"alice-{TEST_RUN}", f"bob-{TEST_RUN}"]
+    users = [f"ada-{TEST_RUN}", f"bob-{TEST_RUN}"]  # not the recipe test's alice
     tokens = {user: log_in_and_start(hub, user) for user in users}
     kernels = {user: Kernel(hub, user, tokens[user]) for user in users}
     try:
