@@ -30,7 +30,7 @@ import pytest
 
 from layerlab.engine import LABEL_OWNER
 from layerlab.names import namespace_for
-from tests.conftest import TEST_LABEL, TEST_RUN
+from tests.conftest import APP_PY, SEED_DOCKERFILE, TEST_LABEL, TEST_RUN
 from tests.hub.conftest import REPO, free_port
 from tests.hub.test_jupyterhub_e2e import Kernel
 
@@ -69,26 +69,8 @@ lab = Path.home() / "work" / "lab01"
 lab.mkdir(parents=True, exist_ok=True)
 os.chdir(lab)
 """
-APP = """%%writefile app.py
-from flask import Flask
-
-app = Flask(__name__)
-
-
-@app.route("/")
-def hello():
-    return "hello world!"
-
-
-if __name__ == "__main__":
-    app.run(host="0.0.0.0")
-"""
-DOCKERFILE = """%%dockerfile
-FROM python:3.13-alpine
-RUN pip install flask
-CMD ["python","app.py"]
-COPY app.py /app.py
-"""
+APP = f"%%writefile app.py\n{APP_PY}"
+DOCKERFILE = f"%%dockerfile\n{SEED_DOCKERFILE}"
 BUILD = f"""
 import json
 result = %docker_build -t {LAB} .

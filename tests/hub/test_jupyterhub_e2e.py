@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from layerlab.engine import LABEL_OWNER
-from tests.conftest import TEST_LABEL, TEST_RUN
+from tests.conftest import APP_PY, SEED_DOCKERFILE, TEST_LABEL, TEST_RUN
 from tests.hub.conftest import REPO
 
 if TYPE_CHECKING:
@@ -40,27 +40,9 @@ if "docker_cleanup" not in get_ipython().magics_manager.magics["line"]:
     get_ipython().register_magics(ClassroomMagics)
 """
 
-APP = """%%writefile app.py
-from flask import Flask
+APP = f"%%writefile app.py\n{APP_PY}"
 
-app = Flask(__name__)
-
-
-@app.route("/")
-def hello():
-    return "hello world!"
-
-
-if __name__ == "__main__":
-    app.run(host="0.0.0.0")
-"""
-
-DOCKERFILE = """%%dockerfile
-FROM python:3.13-alpine
-RUN pip install flask
-CMD ["python","app.py"]
-COPY app.py /app.py
-"""
+DOCKERFILE = f"%%dockerfile\n{SEED_DOCKERFILE}"
 
 BUILD = f"""
 import json, os
