@@ -122,6 +122,20 @@ def engine(docker_client: Any, ip: Any) -> Any:
     return docker_client
 
 
+def new_kernel(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Start what a new notebook kernel starts with: an empty session and a session id of
+    its own (the label on the containers it runs), so what earlier tests of this pytest
+    process made is not this "kernel's" (a real kernel is one process per notebook)."""
+    from layerlab import classroom, engine, engine_ops, session
+
+    kernel_id = uuid.uuid4().hex[:12]
+    for module in (engine, engine_ops, classroom):
+        monkeypatch.setattr(module, "SESSION_ID", kernel_id)
+    fresh = session.Session()
+    monkeypatch.setattr(session, "_current", fresh)
+    return fresh
+
+
 def unique_tag(name: str) -> str:
     """A tag no other test (or a parallel run) uses."""
     return f"layerlab-test-{name}-{TEST_RUN}"

@@ -50,7 +50,8 @@ def assert_scoped_to_this_test_run() -> None:
 def test_cleanup_for_one_learner_leaves_another_intact(
     engine: Any, ip: Any, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    alice, bob = f"alice-{TEST_RUN}", f"bob-{TEST_RUN}"
+    # names no other test of this run uses (the hub tests have alice and bob learners too)
+    alice, bob = f"carol-{TEST_RUN}", f"dave-{TEST_RUN}"
     tag = unique_tag("hello")
     alice_build = build_as(monkeypatch, alice, tiny_context(workdir / "a", "alice"), tag)
     bob_build = build_as(monkeypatch, bob, tiny_context(workdir / "b", "bob"), tag)

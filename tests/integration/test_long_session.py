@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from layerlab import api, check, engine_ops, session
+from layerlab import api, check, engine_ops
 from layerlab.config import settings
-from tests.conftest import TEST_RUN, unique_tag
+from tests.conftest import TEST_RUN, new_kernel, unique_tag
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +42,7 @@ def test_300_builds_keep_files_and_memory_flat(
     )
     tag = unique_tag(f"long-{builder}")
     settings().history_size = HISTORY
-    kernel = session.Session()
-    monkeypatch.setattr(session, "_current", kernel)
+    kernel = new_kernel(monkeypatch)
     image_ids = set()
     log_paths = []
     started = time.monotonic()

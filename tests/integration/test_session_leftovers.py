@@ -13,7 +13,7 @@ import pytest
 
 from layerlab import api, check, engine_ops, names, session
 from layerlab.engine import LABEL_SESSION
-from tests.conftest import BASE_IMAGE, TEST_RUN
+from tests.conftest import BASE_IMAGE, TEST_RUN, new_kernel
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +32,8 @@ def learner(request: pytest.FixtureRequest, ip: Any, monkeypatch: pytest.MonkeyP
 @pytest.fixture
 def fresh_session(monkeypatch: pytest.MonkeyPatch) -> session.Session:
     """A kernel's session that has made nothing yet."""
-    new = session.Session()
-    monkeypatch.setattr(session, "_current", new)
-    return new
+    fresh: session.Session = new_kernel(monkeypatch)
+    return fresh
 
 
 def _dockerfile(workdir: Path, value: str) -> None:
@@ -104,9 +103,9 @@ def test_a_new_session_builds_from_cache_and_has_made_nothing(
 ) -> None:
     short = f"left-cache-{TEST_RUN}"
     _dockerfile(workdir, f"{TEST_RUN}-cache")
-    monkeypatch.setattr(session, "_current", session.Session())
+    new_kernel(monkeypatch)
     first = api.build(workdir, tags=[short], builder="classic")
-    monkeypatch.setattr(session, "_current", session.Session())  # another kernel
+    new_kernel(monkeypatch)  # another kernel
     again = api.build(workdir, tags=[short], builder="classic")
     assert again.image_id == first.image_id
     assert all(step.cached for step in again.steps if step.status != "base")
