@@ -62,6 +62,9 @@ class Verdict:
     labels: dict[str, str] | None = None
 
 
+CASE_LABEL = "org.layerlab.test-case"
+
+
 def _tag(case: str, builder: str) -> str:
     return f"layerlab-test-corpus-{case}-{builder}-{TEST_RUN}"
 
@@ -71,7 +74,11 @@ def engine_verdict(client: Any, case: str, builder: str, context: Path) -> Verdi
     env = {**os.environ, "DOCKER_BUILDKIT": "1" if builder == "buildkit" else "0"}
     tag = _tag(case, builder)
     command = [DOCKER, "build", "--no-cache", "--force-rm", "--progress=plain"]
-    command += ["--label", f"{TEST_LABEL}={TEST_RUN}", "-t", tag]
+    # a label of the case's own: two cases never make the very same image (BuildKit's are
+    # reproducible), so removing one case's image cannot pull the other's from under its
+    # export, which Engine 20.10 reports as "failed to get digest sha256:…"
+    command += ["--label", f"{TEST_LABEL}={TEST_RUN}", "--label", f"{CASE_LABEL}={tag}"]
+    command += ["-t", tag]
     command += ["-f", str(CORPUS / f"{case}.Dockerfile"), str(context)]
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=120, check=False
@@ -85,9 +92,8 @@ def engine_verdict(client: Any, case: str, builder: str, context: Path) -> Verdi
         return Verdict(accepted=False, line=int(match.group(1)) if match else None, detail=detail)
     labels = dict(client.images.get(tag).labels or {})
     labels.pop(TEST_LABEL, None)
-    # Two cases may make the very same image (BuildKit's are reproducible): removing it
-    # can race with the other case's removal; the session's teardown removes any left
-    # (they carry the test label).
+    labels.pop(CASE_LABEL, None)
+    # the session's teardown removes any image left (they carry the test label)
     with contextlib.suppress(docker.errors.APIError):
         client.images.remove(tag)
     return Verdict(accepted=True, labels=labels)
