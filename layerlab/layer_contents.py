@@ -116,23 +116,36 @@ class TarHeader(Protocol):
     def isdir(self) -> bool: ...
 
 
+def _member_path(name: str) -> tuple[str, bool, bool]:
+    """``split_whiteout`` for a member name, without ``normpath`` for the common clean name
+    (``usr/lib/x.py``, ``usr/lib/``): no empty segment and no segment starting with a dot,
+    so neither a whiteout nor ``.``/``..``; a leading ``./`` (``tar -C dir .``, as layers
+    made by ``docker import`` have) is dropped first. ``("", False, False)`` for the root."""
+    clean = name.removeprefix("./").rstrip("/")
+    if clean and "//" not in clean and "/." not in "/" + clean:
+        return "/" + clean.lstrip("/"), False, False
+    if posixpath.normpath(name) in {".", "/"}:
+        return "", False, False
+    return split_whiteout(name)
+
+
 def read_layer(tar: Iterable[TarHeader], diff_id: str = "", tar_bytes: int = 0) -> LayerContents:
     """The entries of one layer tar, from its headers (contents are skipped, not read)."""
     raw: list[tuple[str, int, bool, bool, int]] = []
     opaque: list[str] = []
     parents: set[str] = set()
     for member in tar:
-        if posixpath.normpath(member.name) in {".", "/"}:
+        path, whiteout, is_opaque = _member_path(member.name)
+        if not path:
             continue
-        path, whiteout, is_opaque = split_whiteout(member.name)
         if is_opaque:
             opaque.append(path)
             continue
         raw.append((path, member.size, member.isdir(), whiteout, _fingerprint(member)))
-        parent = posixpath.dirname(path)
-        while parent not in parents and parent != "/":
+        parent = path.rpartition("/")[0]
+        while parent and parent not in parents:
             parents.add(parent)
-            parent = posixpath.dirname(parent)
+            parent = parent.rpartition("/")[0]
     entries = tuple(
         Entry(path, size, is_dir, whiteout, leaf=path not in parents or whiteout, fingerprint=fp)
         for path, size, is_dir, whiteout, fp in raw
@@ -279,45 +292,51 @@ class _Node:
 
 
 class _Tree:
+    """The stacked tree, with every node also indexed by its path ("/a/b"): a lookup is
+    one dict access rather than a walk from the root."""
+
     def __init__(self) -> None:
         self.root = _Node()
+        self._nodes: dict[str, _Node] = {"": self.root}
 
     def get(self, path: str) -> _Node | None:
-        node = self.root
-        for name in path.strip("/").split("/"):
-            if not name:
-                continue
-            if not node.children or name not in node.children:
-                return None
-            node = node.children[name]
+        return self._nodes.get(path.rstrip("/"))
+
+    def _node(self, path: str) -> _Node:
+        node = self._nodes.get(path)
+        if node is None:
+            parent_path, _, name = path.rpartition("/")
+            parent = self._node(parent_path)
+            if parent.children is None:
+                parent.children = {}
+            node = parent.children[name] = _Node()
+            self._nodes[path] = node
         return node
 
     def add(self, entry: Entry) -> None:
-        node = self.root
-        for name in entry.path.strip("/").split("/"):
-            if not name:
-                continue
-            if node.children is None:
-                node.children = {}
-            child = node.children.get(name)
-            if child is None:
-                child = node.children[name] = _Node()
-            node = child
+        node = self._node(entry.path.rstrip("/"))
         node.size, node.is_dir, node.fingerprint = entry.size, entry.is_dir, entry.fingerprint
 
     def remove(self, path: str) -> None:
-        parent = self.get(posixpath.dirname(path))
-        if parent is not None and parent.children:
-            parent.children.pop(posixpath.basename(path), None)
-
-    def files(self, prefix: str = "", node: _Node | None = None) -> Iterator[tuple[str, _Node]]:
-        stack = [(prefix, node or self.root)]
+        path = path.rstrip("/")
+        node = self._nodes.get(path)
+        if node is None or node is self.root:
+            return
+        parent_path, _, name = path.rpartition("/")
+        parent = self._nodes[parent_path]
+        if parent.children:
+            parent.children.pop(name, None)
+        stack = [(path, node)]
         while stack:
-            path, current = stack.pop()
-            if current is not self.root:
-                yield path, current
-            for name, child in (current.children or {}).items():
-                stack.append((f"{path}/{name}", child))
+            current_path, current = stack.pop()
+            del self._nodes[current_path]
+            for child_name, child in (current.children or {}).items():
+                stack.append((f"{current_path}/{child_name}", child))
+
+    def files(self) -> Iterator[tuple[str, _Node]]:
+        for path, node in self._nodes.items():
+            if node is not self.root:
+                yield path, node
 
 
 def analyse(

@@ -13,6 +13,7 @@ from layerlab.layer_contents import (
     Change,
     LayerCache,
     LayerContents,
+    _member_path,
     analyse,
     diff,
     read_layer,
@@ -20,7 +21,7 @@ from layerlab.layer_contents import (
     split_whiteout,
 )
 from layerlab.layer_views import files_text
-from layerlab.tar_stream import ByteSource
+from layerlab.tar_stream import ByteSource, _header, _number
 from layerlab.tar_stream import members as tar_members
 
 Member = tuple[str, int] | tuple[str, str]  # (name, size) for a file, (name, "dir")
@@ -286,6 +287,82 @@ def test_header_walker_reads_what_tarfile_reads(tar_format: int) -> None:
     got = [(m.name, m.size, m.type, m.linkname) for m in tar_members(source)]
     assert got == expected
     assert source.position <= len(data)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "usr/lib/x.py",
+        "usr/lib/",
+        "./usr/lib/x.py",
+        "./usr/",
+        "/usr/bin/env",
+        "usr//lib/x",
+        "usr/./lib",
+        "usr/lib/../bin",
+        "etc/.bashrc",
+        "etc/.wh.passwd",
+        "app/.wh..wh..opq",
+        ".wh.top",
+        "..x/y",
+    ],
+)
+def test_the_fast_name_path_agrees_with_split_whiteout(name: str) -> None:
+    assert _member_path(name) == split_whiteout(name)
+
+
+@pytest.mark.parametrize("name", [".", "./", "/"])
+def test_the_root_entry_is_recognised(name: str) -> None:
+    assert _member_path(name) == ("", False, False)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        b"0000644\0",
+        b"  755 \0\0",
+        b"\0" * 8,
+        b"00000001750\0",
+        bytes([0o200]) + (8 << 30).to_bytes(11, "big"),  # base-256: an 8 GiB size
+        bytes([0o377]) + b"\xff" * 10 + b"\xfe",  # base-256, negative (a time before 1970)
+    ],
+)
+def test_numbers_are_read_as_tarfile_reads_them(field: bytes) -> None:
+    header = bytearray(tarfile.TarInfo("f").tobuf(tarfile.GNU_FORMAT))
+    header[124 : 124 + len(field)] = field
+    header[124 + len(field) : 136] = b"\0" * (12 - len(field))
+    frombuf = tarfile.TarInfo.frombuf(fix_checksum(header), "utf-8", "surrogateescape")
+    assert _number(bytes(header[124:136])) == frombuf.size
+
+
+def fix_checksum(header: bytearray) -> bytes:
+    header[148:156] = b" " * 8
+    header[148:155] = b"%06o\0" % sum(header)
+    return bytes(header)
+
+
+def test_a_folder_written_as_a_plain_file_with_a_slash_is_a_folder() -> None:
+    info = tarfile.TarInfo("usr/lib/")
+    info.type = tarfile.AREGTYPE
+    parsed = _header(info.tobuf(tarfile.USTAR_FORMAT))
+    assert (parsed.name, parsed.type) == ("usr/lib", tarfile.DIRTYPE)
+
+
+def test_a_gnu_header_access_time_is_not_read_as_a_name_prefix() -> None:
+    # GNU headers keep atime/ctime where ustar keeps the name prefix; Go's archive/tar (and
+    # so dive) reads the name alone, tarfile would prepend the octal time
+    header = bytearray(tarfile.TarInfo("etc/hosts").tobuf(tarfile.GNU_FORMAT))
+    header[345:357] = b"14712345670\0"
+    assert _header(fix_checksum(header)).name == "etc/hosts"
+
+
+def test_a_header_without_the_ustar_magic_is_checked_by_tarfile() -> None:
+    header = bytearray(tarfile.TarInfo("old").tobuf(tarfile.USTAR_FORMAT))
+    header[257:265] = b"\0" * 8  # V7: no magic
+    assert _header(fix_checksum(header)).name == "old"
+    header[0:3] = b"new"  # the checksum no longer matches
+    with pytest.raises(tarfile.HeaderError):
+        _header(bytes(header))
 
 
 def test_history_pairs_file_layers_with_docker_history_records() -> None:
