@@ -638,8 +638,8 @@ def cpu_rows(bench: Bench, kernel: Any) -> list[Row]:
             seen: dict[str, list[int]] = seen,
             walls: dict[str, list[float]] = walls,
         ) -> float:
-            fixed = kernel.run(quiet_cell)
-            done = kernel.run(cell)
+            fixed = kernel.run(quiet_cell, precise_cpu=True)
+            done = kernel.run(cell, precise_cpu=True)
             if done.status != "ok" or fixed.status != "ok":
                 raise RuntimeError(f"chatty build failed: {done.error or fixed.error}")
             received = int(_kernel_result(kernel)["lines"])

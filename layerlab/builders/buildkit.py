@@ -433,6 +433,8 @@ _STEP_NAME = re.compile(
 )
 _DONE = re.compile(r"^DONE (?P<seconds>\d+(?:\.\d+)?)s$")
 _TIMED_OUTPUT = re.compile(r"^(?P<seconds>\d+\.\d+) ?(?P<text>.*)$")
+#: a step's output line, ``#7 0.512 text``: _PLAIN_LINE then _TIMED_OUTPUT in one match
+_OUTPUT_LINE = re.compile(r"#(\d+) \d+\.\d+ ?(.*)")
 _METADATA = re.compile(r"^\[internal\] load metadata for (?P<image>\S+)$")
 _MISSING_IMAGE = re.compile(
     r"not found|pull access denied|does not exist|manifest unknown|no such host|dial tcp"
@@ -502,6 +504,38 @@ class PlainProgressParser:
     def feed(self, line: str) -> list[BuildEvent]:
         line = line.rstrip("\r\n")
         return [EngineLines((line,)), *self._read(line)]
+
+    def feed_lines(self, lines: Iterable[str]) -> list[BuildEvent]:
+        """The events of a block of lines, coalesced (``build.coalesce``): what ``feed``
+        gives line by line, in a few events. A step's output line (a chatty RUN sends
+        100,000) takes one regular-expression match and no event of its own."""
+        engine: list[str] = []
+        events: list[BuildEvent] = []
+        owner: StepRef | None = None
+        pending: list[str] = []
+        output_line = _OUTPUT_LINE.match
+        steps = self.steps
+        for raw in lines:
+            line = raw.rstrip("\r\n")
+            engine.append(line)
+            # A step's name starts with "[", never with digits: a timed line of a step is
+            # output (never its name again, ERROR, CACHED, DONE…), as _vertex_line decides.
+            found = output_line(line)
+            step = steps.get(found.group(1)) if found is not None else None
+            if found is not None and step is not None:
+                if step is not owner:
+                    if owner is not None:
+                        events.append(StepOutput(owner.number, tuple(pending), owner.stage))
+                    owner, pending = step, []
+                pending.append(found.group(2).rstrip())
+                continue
+            if owner is not None:
+                events.append(StepOutput(owner.number, tuple(pending), owner.stage))
+                owner, pending = None, []
+            events.extend(self._read(line))
+        if owner is not None:
+            events.append(StepOutput(owner.number, tuple(pending), owner.stage))
+        return coalesce([EngineLines(tuple(engine)), *events])
 
     def _read(self, line: str) -> list[BuildEvent]:
         match = _PLAIN_LINE.match(line)
@@ -598,6 +632,10 @@ class RawJsonProgressParser:
         # the log keeps the JSON lines as buildx sent them; the LogLines below render them
         # the way the plain printer would, for the views
         return [EngineLines((line,)), *self._read(line)]
+
+    def feed_lines(self, lines: Iterable[str]) -> list[BuildEvent]:
+        """The events of a block of lines, coalesced (``build.coalesce``)."""
+        return coalesce(event for line in lines for event in self.feed(line))
 
     def _read(self, line: str) -> list[BuildEvent]:
         if not line.strip():
@@ -848,7 +886,7 @@ class BuildKitBuilder:
         try:
             assert process.stdout is not None  # noqa: S101 - stdout=PIPE above
             for lines in _read_lines(process.stdout.fileno()):
-                yield from coalesce(event for line in lines for event in parser.feed(line))
+                yield from parser.feed_lines(lines)
             yield from parser.flush()
             code = process.wait()
             finished = True

@@ -27,6 +27,7 @@ from layerlab.build import (
     StepFinished,
     StepOutput,
     StepStarted,
+    coalesce,
 )
 from layerlab.builders import buildkit
 from layerlab.builders.base import BuildRequest, explain_failure
@@ -491,3 +492,23 @@ def test_cli_exit_without_a_step_error_becomes_a_build_error(
     events = list(builder.events(BuildRequest(context=tmp_path)))
     assert events[-1] == BuildError(FRONTEND_ERROR + "RUNN")
     assert not [e for e in events if isinstance(e, ImageBuilt)]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(path.name for path in DATA.iterdir() if path.suffix in {".txt", ".jsonl"})
+)
+@pytest.mark.parametrize("block", [1, 3, 64, 100_000])
+def test_a_block_of_lines_gives_what_its_lines_give_one_by_one(name: str, block: int) -> None:
+    # the builder reads the CLI's output in blocks and parses each with feed_lines (fast
+    # path for step output); the events must be those of feed, line by line, coalesced
+    mode: Literal["rawjson", "plain"] = "rawjson" if name.endswith(".jsonl") else "plain"
+    lines = [*lines_of(name), "#99 0.1 output of an unknown vertex", "#3 ERROR: late"]
+    by_line, by_block = buildkit.new_parser(mode), buildkit.new_parser(mode)
+    expected: list[BuildEvent] = []
+    got: list[BuildEvent] = []
+    for start in range(0, len(lines), block):
+        chunk = lines[start : start + block]
+        expected += coalesce(event for line in chunk for event in by_line.feed(line))
+        got += by_block.feed_lines(chunk)
+    assert got == expected
+    assert (by_block.failed, by_block.last_message) == (by_line.failed, by_line.last_message)

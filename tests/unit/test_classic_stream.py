@@ -20,6 +20,7 @@ from layerlab.build import (
     StepFinished,
     StepOutput,
     StepStarted,
+    coalesce,
 )
 from layerlab.builders.base import explain_failure
 from layerlab.builders.classic import ClassicStreamParser, parse_stream
@@ -179,3 +180,26 @@ def test_step_failed_event_names_the_step() -> None:
         ]
     )
     assert events[-1] == StepFailed(2, "returned a non-zero code: 1")
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in DATA.glob("*.jsonl")))
+def test_all_of_a_recording_in_one_message_gives_the_events_of_its_lines(name: str) -> None:
+    # a chatty RUN's message holds thousands of lines; blocks without an engine line take a
+    # short cut: joining a recording's lines into one message (engine lines in the middle
+    # of output lines, \r\n endings) must give what its lines give one message each
+    messages = recorded(name)
+    text = "".join(str(message.get("stream", "")) for message in messages)
+    noisy = text.replace("\n", "\r\n", 3) + "tail output\n"
+    by_line, whole = ClassicStreamParser(hidden_steps=1), ClassicStreamParser(hidden_steps=1)
+    expected = coalesce(
+        event
+        for line in noisy.splitlines(keepends=True)
+        for event in by_line.feed({"stream": line})
+    )
+    got = coalesce(whole.feed({"stream": noisy}))
+    assert [e for e in got if not isinstance(e, EngineLines)] == [
+        e for e in expected if not isinstance(e, EngineLines)
+    ]
+    assert [line for e in got if isinstance(e, EngineLines) for line in e.lines] == [
+        line for e in expected if isinstance(e, EngineLines) for line in e.lines
+    ]
