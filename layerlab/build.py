@@ -116,6 +116,14 @@ class BuildError:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildStarted:
+    """The builder has handed the build to the engine (the CLI runs, the API request is
+    sent): what a view does now (make its widgets, show itself) overlaps the engine's
+    work. Before the first line of progress, which a cached BuildKit build prints only at
+    its end."""
+
+
+@dataclass(frozen=True, slots=True)
 class BuildDone:
     """Last event of every build, emitted by the recorder with the finished result."""
 
@@ -123,7 +131,8 @@ class BuildDone:
 
 
 BuildEvent = (
-    StepStarted
+    BuildStarted
+    | StepStarted
     | StepOutput
     | StepCached
     | StepFinished
@@ -477,7 +486,7 @@ class BuildRecorder:
                     if self._current is step:
                         self._current = None
                 result.error = message
-            case LogLine():
+            case LogLine() | BuildStarted():
                 pass
             case ImageBuilt(image_id):
                 result.image_id = image_id

@@ -120,6 +120,10 @@ def connect(*, timeout: int = 60, verify: bool = True) -> docker.DockerClient:
 
     try:
         client = docker.from_env(timeout=timeout)
+        if client.api.base_url.startswith("http+docker://"):
+            # a unix socket: no proxy applies, and requests would read the proxy variables
+            # of the environment again on every request (0.3-1 ms each, measured)
+            client.api.trust_env = False
         client.ping()
     except (DockerException, OSError) as exc:
         raise EngineUnavailable(

@@ -38,6 +38,7 @@ from layerlab import i18n
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    BuildStarted,
     EngineLines,
     ImageBuilt,
     LogLine,
@@ -885,6 +886,7 @@ class BuildKitBuilder:
         finished = False
         try:
             assert process.stdout is not None  # noqa: S101 - stdout=PIPE above
+            yield BuildStarted()
             for lines in _read_lines(process.stdout.fileno()):
                 yield from parser.feed_lines(lines)
             yield from parser.flush()

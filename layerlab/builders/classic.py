@@ -18,6 +18,7 @@ from layerlab import i18n, references
 from layerlab.build import (
     BuildError,
     BuildEvent,
+    BuildStarted,
     EngineLines,
     ImageBuilt,
     LogLine,
@@ -292,6 +293,7 @@ class ClassicBuilder:
                 forcerm=True,
                 decode=True,
             )
+            yield BuildStarted()  # the engine has the context and is building
             for message in stream:
                 for event in parser.feed(message):
                     if isinstance(event, ImageBuilt):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from layerlab import i18n
-from layerlab.build import BuildDone, BuildResult, LogLine, StepOutput
+from layerlab.build import BuildDone, BuildResult, BuildStarted, LogLine, StepOutput
 from layerlab.i18n import t, tn
 from layerlab.views import STATUS_MARK, build_text
 
@@ -222,6 +222,9 @@ class BuildView(widgets.VBox):
         if isinstance(event, BuildDone):
             self._render()
             self._refresh_display()
+            return
+        if type(event) is BuildStarted:
+            self._render(live=True)  # "waiting for the engine" until the first step
             return
         output_only = isinstance(event, (StepOutput, LogLine))
         if output_only and time.monotonic() - self._last_render < self.min_interval_s:

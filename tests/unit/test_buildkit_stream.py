@@ -19,6 +19,7 @@ from layerlab.build import (
     BuildEvent,
     BuildRecorder,
     BuildResult,
+    BuildStarted,
     EngineLines,
     ImageBuilt,
     LogLine,
@@ -490,6 +491,7 @@ def test_cli_exit_without_a_step_error_becomes_a_build_error(
     docker = fake_docker(tmp_path / "a", client="20.10.24", buildx=None, build_output=output)
     builder = buildkit.BuildKitBuilder(BuildKitCli(str(docker), "20.10.24"))
     events = list(builder.events(BuildRequest(context=tmp_path)))
+    assert events[0] == BuildStarted()  # the CLI runs: views may show themselves
     assert events[-1] == BuildError(FRONTEND_ERROR + "RUNN")
     assert not [e for e in events if isinstance(e, ImageBuilt)]
 

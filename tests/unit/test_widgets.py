@@ -459,3 +459,31 @@ def test_layer_stack_takes_one_or_two_images() -> None:
 def test_log_bars_grow_with_size(smaller: int, larger: int) -> None:
     assert bar_percent(smaller, 200 * MB) < bar_percent(larger, 200 * MB)
     assert bar_percent(0, 200 * MB) == 0.0
+
+
+def test_the_magic_makes_its_widget_view_on_the_builds_first_event(
+    sent: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ~20 comm openings cost 4-7 ms in a kernel: made on the first event, while the engine
+    # works; a build refused before it starts makes no widget at all
+    from layerlab.config import settings
+    from layerlab.magics import _display
+
+    monkeypatch.setattr(settings(), "view", "widget")
+    shown: list[Any] = []
+
+    def show(self: BuildView) -> None:
+        self._display_pending = False
+        shown.append(self)
+
+    monkeypatch.setattr(BuildView, "_show", show)
+    listener = _display.build_view(quiet=False)
+    assert not sent
+    assert not shown
+    result = seed_rebuild(listener)
+    view = getattr(listener, "view", None)
+    assert isinstance(view, BuildView)
+    assert shown == [view]
+    assert sent
+    assert row_states(view.rows.get_state()["value"])[4] == "built"
+    assert view.result is result
