@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.usefixtures("docker_client")  # its teardown removes the run's test images
 @pytest.mark.parametrize("builder", ["classic", "buildkit"])
-def test_build_started_comes_first_and_once(tmp_path: Path, builder: str) -> None:
+def test_build_started_comes_first_and_once(
+    tmp_path: Path, builder: str, docker_client: Any
+) -> None:
+    del docker_client  # its teardown removes this run's test-labelled images
     # a RUN that takes a second: BuildStarted must arrive well before the build ends
     (tmp_path / "Dockerfile").write_text(
         f"FROM {BASE_IMAGE}\nRUN sleep 1 && echo {TEST_RUN}-{builder}\n", encoding="utf-8"

@@ -254,6 +254,7 @@ def test_cleanups_ask_for_force_before_touching_what_this_session_did_not_make(
     docker_client.images.build(
         path=str(tmp_path), tag=earlier,
         labels={LABEL_KIT: "layerlab", LABEL_OWNER: owner(), TEST_LABEL: TEST_RUN},
+        rm=True, forcerm=True,  # docker-py keeps the step containers unless told
     )  # fmt: skip
     assert session.current().made_here(docker_client.images.get(app_image).id)
     result = ip.run_cell("%docker image prune -a")

@@ -40,6 +40,7 @@ RUN cat /mode
 """
 
 
+@pytest.mark.usefixtures("docker_client")  # its teardown removes the run's test images
 @pytest.mark.parametrize("builder", ["classic", "buildkit"])
 def test_every_step_is_the_learners_line(tmp_path: Path, builder: str) -> None:
     (tmp_path / "Dockerfile").write_text(DOCKERFILE, encoding="utf-8")
