@@ -32,7 +32,8 @@ answers() { curl -fsS --max-time 5 --unix-socket "$SOCKET" http://d/_ping >/dev/
 our_service() {
   local pid
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "system service --time=0 unix://$SOCKET" \
+  # stderr first: bash reports a vanished /proc entry before a later 2>/dev/null applies
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "system service --time=0 unix://$SOCKET" \
     && echo "$pid"
 }
 
