@@ -54,6 +54,7 @@ def build(
     build_args: dict[str, str] | None = None,
     no_cache: bool = False,
     pull: bool = False,
+    target: str | None = None,
     builder: str | None = None,
     force: bool = False,
     labels: dict[str, str] | None = None,
@@ -62,9 +63,11 @@ def build(
 ) -> BuildResult:
     """Build an image like ``docker image build`` and return its ``BuildResult``.
 
+    ``target``: build up to that stage only (``docker build --target``).
+
     Raises ``BuildFailed`` (with ``.result``) when the build fails, ``DockerfileError``
-    for a Dockerfile the chosen builder cannot build, ``EngineUnavailable`` when no
-    engine answers.
+    for a Dockerfile the chosen builder cannot build (or without the ``target`` stage),
+    ``EngineUnavailable`` when no engine answers.
 
     Top to bottom: check the input, list the context once, create the result, record the
     builder's events into it (``listeners``, the views, see each event as it comes),
@@ -79,6 +82,12 @@ def build(
     if not dockerfile_path.is_file():
         raise LayerlabError(t("build.no_dockerfile", path=dockerfile_path))
     parsed = dockerfile_model.parse(dockerfile_path.read_text(encoding="utf-8"))
+    if target and not parsed.has_stage(target):
+        # both builders would refuse it too, after sending the context
+        named = [name for name, _image, _index in parsed.stages() if name]
+        raise DockerfileError(
+            t("build.no_target", target=target, stages=", ".join(named) or t("build.no_stages"))
+        )
     connect()  # fail early, in one line, when there is no engine
     chosen = select_builder(builder or config.builder)
     if chosen.name == "classic":
@@ -100,6 +109,7 @@ def build(
         build_args=args,
         no_cache=no_cache,
         pull=pull,
+        target=target or None,
         labels=kit_labels({**config.extra_labels, **(labels or {})}, session=False),
         timeout_s=config.build_timeout_s or None,
         memory_bytes=config.build_memory_mb * 1024 * 1024 or None,
@@ -119,6 +129,7 @@ def build(
         dockerfile=str(request.dockerfile_path),
         build_args=dict(args),
         no_cache=no_cache,
+        target=target or None,
         parsed_dockerfile=parsed,
         log_store=BuildLog(config.log_tail_lines),
     )

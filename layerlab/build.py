@@ -265,6 +265,8 @@ class BuildResult:
     duration_s: float = 0.0
     build_args: dict[str, str] = field(default_factory=dict)
     no_cache: bool = False
+    #: the stage built (``--target``); None: the last one
+    target: str | None = None
     log_store: BuildLog = field(default_factory=BuildLog, repr=False)
     #: filled in by the cache explainer after the build (see ``layerlab.cache``)
     cache_report: CacheReport | None = field(default=None, repr=False)

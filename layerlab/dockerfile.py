@@ -168,6 +168,49 @@ class Dockerfile:
                 images.append(words[0])
         return images
 
+    def stages(self) -> list[tuple[str, str, int]]:
+        """``(name, image, index)`` per FROM: the stage's name as the engine compares it
+        (lower case; ``""`` when unnamed), the image it starts from as written (maybe an
+        earlier stage's name), the FROM's position in ``instructions``."""
+        found = []
+        for index, instruction in enumerate(self.instructions):
+            if instruction.keyword != "FROM":
+                continue
+            words = [w for w in instruction.arguments.split() if not w.startswith("--")]
+            name = words[2].lower() if len(words) == 3 and words[1].lower() == "as" else ""
+            found.append((name, words[0] if words else "", index))
+        return found
+
+    def has_stage(self, target: str) -> bool:
+        """Whether ``--target target`` names a stage (both builders compare without case)."""
+        return any(name == target.lower() for name, _image, _index in self.stages())
+
+    def built_stage(self, target: str | None = None) -> tuple[str, list[Instruction]]:
+        """The image the built stage starts from and the instructions that made the
+        image above it: the last stage, or ``target``'s. A stage that starts from an
+        earlier one (``FROM deps AS test``) is followed to the image ``deps`` starts from,
+        and ``deps``'s instructions come first, as in the image's history."""
+        stages = self.stages()
+        if not stages:
+            return "", []
+        chosen = len(stages) - 1
+        if target:
+            chosen = next(
+                (i for i, (name, _, _) in enumerate(stages) if name == target.lower()), chosen
+            )
+        instructions: list[Instruction] = []
+        seen: set[int] = set()
+        while chosen not in seen:
+            seen.add(chosen)
+            _name, image, start = stages[chosen]
+            end = stages[chosen + 1][2] if chosen + 1 < len(stages) else len(self.instructions)
+            instructions[:0] = self.instructions[start + 1 : end]
+            earlier = [i for i, (name, _, _) in enumerate(stages[:chosen]) if name == image.lower()]
+            if not earlier:
+                return image, instructions
+            chosen = earlier[-1]
+        return "", instructions  # pragma: no cover - the engine refuses a stage loop
+
     def buildkit_features(self) -> list[tuple[int, str]]:
         """(line, feature) for each construct the classic builder refuses but BuildKit builds.
 

@@ -243,11 +243,12 @@ def layers(
     built = _kit_build_for(str(attrs.get("Id", "")))
     if built is not None and built.parsed_dockerfile is not None:
         parsed = built.parsed_dockerfile
-        if base is None and parsed.base_images:
-            base = names.resolve(parsed.base_images[-1])
+        # the stage the build made: the last one, or its --target
+        start_image, own = parsed.built_stage(built.target)
+        if base is None and start_image and start_image.lower() != "scratch":
+            base = names.resolve(start_image)
         if instructions is None:
-            last_from = max(i for i, ins in enumerate(parsed.instructions) if ins.keyword == "FROM")
-            instructions = [ins.text for ins in parsed.instructions[last_from + 1 :]]
+            instructions = [ins.text for ins in own]
     base_history: list[dict[str, Any]] = []
     in_history = _base_in_history(history)
     if in_history is not None and (base is None or base == in_history[0]):

@@ -28,6 +28,8 @@ class BuildRequest:
     build_args: dict[str, str] = field(default_factory=dict)
     no_cache: bool = False
     pull: bool = False
+    #: build up to this stage (``--target``); None: the last one
+    target: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     #: stop the build on the engine after this many seconds (None: no limit)
     timeout_s: float | None = None

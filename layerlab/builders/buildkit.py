@@ -121,6 +121,8 @@ class BuildKitCli:
             command.append("--no-cache")
         if request.pull:
             command.append("--pull")
+        if request.target:
+            command += ["--target", request.target]
         command.append(str(request.context))
         return command
 

@@ -286,6 +286,7 @@ class ClassicBuilder:
                 tag=request.tags[0] if request.tags else None,
                 nocache=request.no_cache,
                 pull=request.pull,
+                target=request.target,
                 buildargs=dict(request.build_args) or None,
                 labels=dict(request.labels) or None,
                 container_limits=cast("Any", limits) or None,

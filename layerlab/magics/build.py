@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from layerlab.i18n import t
 from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
@@ -19,44 +20,50 @@ if TYPE_CHECKING:
 @magics_class
 class BuildMagics(Magics):
     @magic_arguments()
-    @argument("context", nargs="?", default=".", help="Build context folder (default: .).")
+    @argument("context", nargs="?", default=".", help=t("buildhelp.context"))
     @argument(
         "-t",
         "--tag",
         action="append",
         default=[],
-        help="Name and optionally a tag (name:tag); repeatable.",
+        help=t("buildhelp.tag"),
     )
     @argument(
         "-f",
         "--file",
         default="Dockerfile",
-        help="Dockerfile path, relative to the context (default: Dockerfile).",
+        help=t("buildhelp.file"),
     )
-    @argument("--no-cache", action="store_true", help="Do not use the build cache.")
+    @argument("--no-cache", action="store_true", help=t("buildhelp.no_cache"))
     @argument(
         "--pull",
         action="store_true",
-        help="Try to pull a newer base image (default: use the engine's copy).",
+        help=t("buildhelp.pull"),
     )
     @argument(
         "--build-arg",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="Set a build-time variable; repeatable.",
+        help=t("buildhelp.build_arg"),
+    )
+    @argument(
+        "--target",
+        default=None,
+        metavar=t("buildhelp.meta.stage"),
+        help=t("buildhelp.target"),
     )
     @argument(
         "--builder",
         choices=["classic", "buildkit", "auto"],
         default=None,
-        help="Which builder runs the build (default: %%config Layerlab.builder).",
+        help=t("buildhelp.builder"),
     )
-    @argument("-q", "--quiet", action="store_true", help="Only print the summary.")
+    @argument("-q", "--quiet", action="store_true", help=t("buildhelp.quiet"))
     @argument(
         "--force",
         action="store_true",
-        help="Send the build context even when it is above the size limit.",
+        help=t("buildhelp.force"),
     )
     @no_var_expand
     @line_magic
@@ -79,6 +86,7 @@ class BuildMagics(Magics):
             build_args=build_args,
             no_cache=args.no_cache,
             pull=args.pull,
+            target=args.target,
             builder=args.builder,
             force=args.force,
             listeners=[view],

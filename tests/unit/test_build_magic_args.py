@@ -35,19 +35,21 @@ def test_defaults(ip: Any, calls: list[dict[str, Any]]) -> None:
     assert call["pull"] is False  # the base image on the engine is used as is
     assert call["builder"] is None  # → %config Layerlab.builder
     assert call["build_args"] == {}
+    assert call["target"] is None  # the last stage
 
 
 def test_cli_style_flags(ip: Any, calls: list[dict[str, Any]]) -> None:
     ip.run_line_magic(
         "docker_build",
         "-t a -t b:2 -f docker/Dockerfile.dev --no-cache --pull --build-arg X=1 "
-        "--build-arg Y=two=2 --builder classic -q ctx",
+        "--build-arg Y=two=2 --builder classic --target deps -q ctx",
     )
     call = calls[0]
     assert call["context"] == "ctx"
     assert call["tags"] == ["a", "b:2"]
     assert call["dockerfile"] == "docker/Dockerfile.dev"
     assert call["no_cache"] is True
+    assert call["target"] == "deps"
     assert call["pull"] is True
     assert call["build_args"] == {"X": "1", "Y": "two=2"}
     assert call["builder"] == "classic"

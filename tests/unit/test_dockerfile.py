@@ -457,3 +457,59 @@ def test_expansion_is_checked_after_every_instruction_rule() -> None:
 def test_backtick_escape_applies_to_expansion() -> None:
     dockerfile.parse('# escape=`\nFROM x\nENV A="a`"b"\n')
     assert "never closed" in str(refusal('FROM x\nENV A="a`"b"\n'))
+
+
+MULTI_STAGE = """\
+FROM python:3.13-alpine AS Deps
+RUN pip install flask
+FROM deps AS test
+RUN python -c 'import flask'
+FROM scratch AS empty
+FROM deps
+COPY app.py /app.py
+"""
+
+
+def test_stages_are_named_as_the_engine_compares_them() -> None:
+    parsed = dockerfile.parse(MULTI_STAGE)
+    assert [(name, image) for name, image, _ in parsed.stages()] == [
+        ("deps", "python:3.13-alpine"),
+        ("test", "deps"),
+        ("empty", "scratch"),
+        ("", "deps"),
+    ]
+    assert parsed.has_stage("DEPS")
+    assert parsed.has_stage("test")
+    assert not parsed.has_stage("final")
+
+
+@pytest.mark.parametrize(
+    ("target", "image", "instructions"),
+    [
+        # the last stage, via "deps": deps's instructions are in its history too
+        (None, "python:3.13-alpine", ["RUN pip install flask", "COPY app.py /app.py"]),
+        ("deps", "python:3.13-alpine", ["RUN pip install flask"]),
+        ("Test", "python:3.13-alpine", ["RUN pip install flask", "RUN python -c 'import flask'"]),
+        ("empty", "scratch", []),
+    ],
+)
+def test_the_built_stage_follows_stage_names_to_an_image(
+    target: str | None, image: str, instructions: list[str]
+) -> None:
+    start, own = dockerfile.parse(MULTI_STAGE).built_stage(target)
+    assert start == image
+    assert [instruction.text for instruction in own] == instructions
+
+
+def test_an_unknown_target_is_refused_before_the_engine_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from layerlab import api
+
+    def no_engine(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the engine was asked")
+
+    monkeypatch.setattr(api, "connect", no_engine)
+    (tmp_path / "Dockerfile").write_text(MULTI_STAGE, encoding="utf-8")
+    with pytest.raises(DockerfileError, match=r"no stage named 'final'.*: deps, test, empty"):
+        api.build(tmp_path, target="final")
