@@ -180,10 +180,13 @@ def remember(
     one), so a later build can be compared with it. ``context_files``: the files the
     engine kept of the context (``ContextListing.sent``), when the caller listed them.
     """
+    from layerlab import fingerprint_store
+
     fingerprint = _fingerprint(
         result, resolve_base or engine_image_id, complete=True, sent=context_files
     )
     _store(result, fingerprint)
+    fingerprint_store.save(fingerprint)  # a later kernel compares its build with this one
     return fingerprint
 
 
@@ -632,17 +635,23 @@ def explain(
     context_files: Sequence[str] | None = None,
 ) -> CacheReport:
     """Explain ``result``'s cache outcome against the latest earlier build in ``history``
-    (oldest first) of the same context, Dockerfile and builder; fingerprint ``result``.
+    (oldest first) of the same context, Dockerfile and builder (else the latest one an
+    earlier kernel of this user made: ``fingerprint_store``); fingerprint ``result``.
 
     ``context_files``: the build's context listing (``ContextListing.sent``), so the
     files hashed are the files the engine received; listed again when not given."""
-    current = remember(result, resolve_base=resolve_base, context_files=context_files)
+    from layerlab import fingerprint_store
+
     earlier = previous_build(result, history)
     previous: Fingerprint | None = None
     if earlier is not None:
         # A build that was never explained (a failed one) still tells its steps, args
         # and the base ids the engine reported; only its file hashes are unknown.
         previous = fingerprint_of(earlier) or _fingerprint(earlier, None, complete=False)
+    else:
+        # none in this kernel: the last one this user made of it, in an earlier kernel
+        previous = fingerprint_store.load(result.context, result.dockerfile, result.builder)
+    current = remember(result, resolve_base=resolve_base, context_files=context_files)
     return _report(result, current, previous)
 
 

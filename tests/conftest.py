@@ -82,6 +82,18 @@ def ip(ip_empty: Any) -> Iterator[Any]:
     i18n.set_language("auto")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fingerprints_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cache explainer's memory across kernels, for this test run only (not the
+    user's own ``~/.cache/layerlab``); a test about it points it elsewhere itself."""
+    from layerlab import fingerprint_store
+
+    path = tmp_path_factory.mktemp("fingerprints") / fingerprint_store.FILE_NAME
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprint_store, "store_file", lambda: path)
+        yield path
+
+
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[Any]:
     """A client for the real engine; fails (never skips) when none answers."""

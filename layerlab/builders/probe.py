@@ -3,29 +3,25 @@
 Probing a CLI costs a few subprocesses (and, where a query cannot tell, a trial build):
 tens to hundreds of milliseconds a learner would pay on the first build of every kernel.
 The answer only changes when the CLI binary or the engine behind it changes, so it is
-kept in a small JSON file in the user's cache folder (``$XDG_CACHE_HOME/layerlab/``, or
-``~/.cache/layerlab/``), one entry per CLI (its real path), stamped with:
+kept in a small JSON file in the user's cache folder (``layerlab.state_files``: how
+kernels share it safely), one entry per CLI (its real path), stamped with:
 
 * the binary's size and modification time (a new CLI version is a new file), and those
   of the buildx plugin it would load;
 * the engine it talks to (``DOCKER_HOST``/``DOCKER_CONTEXT`` and the engine's version
   and components, as the caller reads them: a new or another engine may not run BuildKit).
 
-An entry whose stamp differs is probed again. Several kernels may probe at the same time:
-the file is rewritten whole through a temporary file and ``os.replace`` (atomic on POSIX),
-so a reader sees the old or the new file, never half of one; the last writer wins, and a
-lost entry only costs one more probe. A missing, unreadable or corrupt file counts as
-empty. The file holds one entry per CLI path, so it does not grow.
+An entry whose stamp differs is probed again; a lost entry (two kernels writing at once)
+only costs one more probe. The file holds one entry per CLI path, so it does not grow.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from layerlab import state_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,10 +32,7 @@ FILE_NAME = "buildkit-probe.json"
 
 
 def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/layerlab`` (the XDG base directory rule), else ``~/.cache/layerlab``."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return root / "layerlab"
+    return state_files.cache_dir()
 
 
 def cache_file() -> Path:
@@ -81,28 +74,11 @@ def binary_stamp(executable: str) -> dict[str, Any] | None:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # missing, unreadable, half-written by hand, not JSON
-        return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+    return state_files.read_entries(path, FORMAT)
 
 
 def _write(path: Path, entries: dict[str, Any]) -> None:
-    """Replace the file atomically; a failure (read-only home, full disk) is not an error."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump({"format": FORMAT, "entries": entries}, stream, indent=1)
-            Path(temporary).replace(path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+    state_files.write_entries(path, FORMAT, entries)
 
 
 def lookup(executable: str, engine: str, path: Path | None = None) -> dict[str, Any] | None:
@@ -153,8 +129,7 @@ def remembered(
 
 def forget(path: Path | None = None) -> None:
     """Drop every remembered answer (``layerlab doctor`` after reinstalling a CLI, tests)."""
-    with contextlib.suppress(OSError):
-        (path or cache_file()).unlink()
+    state_files.forget(path or cache_file())
 
 
 __all__ = [

@@ -11,7 +11,7 @@ import pytest
 
 from layerlab.build import BuildResult
 from layerlab.cache import CacheReport
-from tests.conftest import BASE_IMAGE, TEST_RUN, unique_tag
+from tests.conftest import BASE_IMAGE, TEST_RUN, new_kernel, unique_tag
 
 pytestmark = pytest.mark.integration
 
@@ -183,3 +183,27 @@ def test_base_image_tag_moved_to_another_image(engine: Any, ip: Any, workdir: Pa
     assert report.previous_base_id is not None
     assert bases["a"].removeprefix("sha256:").startswith(report.previous_base_id)
     assert "base image" in str(report)
+
+
+@pytest.mark.usefixtures("engine")
+@pytest.mark.parametrize("builder", ["classic", "buildkit"])
+def test_a_new_kernel_still_knows_why_the_cache_broke(
+    ip: Any,
+    app_context: Path,
+    builder: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fingerprints_of_this_run: Path,
+) -> None:
+    # the learner restarts the kernel (or comes back the next day), edits app.py and
+    # rebuilds: the explainer compares with the last build of that Dockerfile, made by
+    # the kernel before (remembered in the user's cache folder)
+    tag = unique_tag(f"cache-new-kernel-{builder}")
+    ip.run_line_magic("docker_build", f"--builder {builder} -q -t {tag} .")
+    assert fingerprints_of_this_run.exists()
+    new_kernel(monkeypatch)  # an empty session: no build of this kernel to compare with
+    (app_context / "app.py").write_text(f"print('next day {TEST_RUN}')\n", encoding="utf-8")
+    result = ip.run_line_magic("docker_build", f"--builder {builder} -q -t {tag} .")
+    report = report_of(result)
+    assert report.cause == ("files_changed", "app.py")
+    if builder == "classic":
+        assert report.rebuilt_steps == engine_rebuilt_steps(result.log)
