@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from layerlab.errors import LayerlabError
+from layerlab.i18n import t
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -25,35 +26,38 @@ if TYPE_CHECKING:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="layerlab", description="Check and tend a layerlab classroom."
-    )
+    from layerlab.magics._args import LocalizedParser
+
+    parser = LocalizedParser(prog="layerlab", description=t("clihelp.description"))
     parser.add_argument(
         "--config",
         type=Path,
         default=None,
-        help="an IPython/Jupyter config file setting c.Layerlab.* (limits, labels)",
+        metavar=t("helpmeta.file"),
+        help=t("clihelp.config"),
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("doctor", help="check that the labs can run here (exit 1 if not)")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar=t("helpmeta.command"), parser_class=LocalizedParser
+    )
+    commands.add_parser("doctor", help=t("clihelp.doctor"))
 
-    cleanup = commands.add_parser(
-        "cleanup", help="remove the kit's containers and images, by owner label"
-    )
+    cleanup = commands.add_parser("cleanup", help=t("clihelp.cleanup"))
     who = cleanup.add_mutually_exclusive_group()
-    who.add_argument("--all-learners", action="store_true", help="every learner's (instructor)")
-    who.add_argument("--learner", metavar="NAME", help="one learner's (their hub user name)")
+    who.add_argument("--all-learners", action="store_true", help=t("clihelp.all_learners"))
+    who.add_argument("--learner", metavar=t("helpmeta.name"), help=t("clihelp.learner"))
     cleanup.add_argument(
-        "--older-than", type=float, metavar="HOURS", help="only what is at least this old"
+        "--older-than", type=float, metavar=t("helpmeta.hours"), help=t("clihelp.older_than")
     )
-    cleanup.add_argument("--dry-run", action="store_true", help="show, remove nothing")
+    cleanup.add_argument("--dry-run", action="store_true", help=t("clihelp.dry_run"))
 
-    images = commands.add_parser("images", help="offline bundles of the labs' images")
-    bundle_commands = images.add_subparsers(dest="images_command", required=True)
-    save = bundle_commands.add_parser("save", help="write images into one tar")
+    images = commands.add_parser("images", help=t("clihelp.images"))
+    bundle_commands = images.add_subparsers(
+        dest="images_command", required=True, parser_class=LocalizedParser
+    )
+    save = bundle_commands.add_parser("save", help=t("clihelp.save"))
     save.add_argument("bundle", type=Path)
-    save.add_argument("images", nargs="*", help="default: the base images the labs need")
-    load = bundle_commands.add_parser("load", help="load a bundle into the engine")
+    save.add_argument("images", nargs="*", help=t("clihelp.save_images"))
+    load = bundle_commands.add_parser("load", help=t("clihelp.load"))
     load.add_argument("bundle", type=Path)
     return parser
 

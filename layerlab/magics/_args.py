@@ -6,6 +6,7 @@ and said with the kit's messages instead, the others pass through unchanged.
 
 from __future__ import annotations
 
+import argparse
 import re
 from typing import Any
 
@@ -29,6 +30,37 @@ def argparse_message(message: str) -> str:
         if match:
             return t(key, **match.groupdict())
     return message
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help in the learner's language: its own words go through the catalog."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(
+            usage, actions, groups, t("dockerhelp.usage") if prefix is None else prefix
+        )
+
+    def start_section(self, heading: str | None) -> None:
+        # argparse writes "heading:"; French puts a no-break space before the colon
+        super().start_section(None if heading is None else t("dockerhelp.heading", title=heading))
+
+
+class LocalizedParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose own words (usage, section titles, ``-h``, the common
+    mistakes) are the kit's messages; used by ``%docker`` and the ``layerlab`` command."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = t("dockerhelp.positionals")
+        self._optionals.title = t("dockerhelp.options")
+        self.add_argument("-h", "--help", action="help", help=t("dockerhelp.help"))
+
+    def error(self, message: str) -> Any:
+        self.print_usage()
+        self.exit(
+            2, t("dockerhelp.error", prog=self.prog, message=argparse_message(message)) + "\n"
+        )
 
 
 def parse(magic: Any, line: str) -> Any:

@@ -7,18 +7,21 @@ from typing import Any
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from layerlab.i18n import t
 from layerlab.magics._args import parse
 
 
 @magics_class
 class ClassroomMagics(Magics):
     @magic_arguments()
-    @argument("--dry-run", action="store_true", help="Show what would go, remove nothing.")
-    @argument("--older-than", type=float, default=None, metavar="HOURS", help="Only older things.")
+    @argument("--dry-run", action="store_true", help=t("cleanuphelp.dry_run"))
+    @argument(
+        "--older-than", type=float, default=None, metavar="HOURS", help=t("cleanuphelp.older_than")
+    )
     @argument(
         "--force",
         action="store_true",
-        help="Also what the kit made for you outside this notebook's session.",
+        help=t("cleanuphelp.force"),
     )
     @line_magic
     def docker_cleanup(self, line: str) -> Any:

@@ -17,7 +17,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from layerlab import i18n
 from layerlab.i18n import t
-from layerlab.magics._args import argparse_message
+from layerlab.magics._args import LocalizedParser, argparse_message
 
 #: Spelling of the CLI's management commands (``image ls``) → the kit's command names.
 _GROUPS: dict[str, dict[str, str]] = {
@@ -52,28 +52,8 @@ class _Help(Exception):  # noqa: N818 - a control-flow signal, not an error
     """``-h`` was given: the help text is printed, nothing else runs."""
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's help in the learner's language: its own words go through the catalog."""
-
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(
-            usage, actions, groups, t("dockerhelp.usage") if prefix is None else prefix
-        )
-
-    def start_section(self, heading: str | None) -> None:
-        # argparse writes "heading:"; French puts a no-break space before the colon
-        super().start_section(None if heading is None else t("dockerhelp.heading", title=heading))
-
-
-class _Parser(argparse.ArgumentParser):
+class _Parser(LocalizedParser):
     """argparse that reports mistakes as one UsageError line instead of exiting."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(add_help=False, **kwargs)
-        self._positionals.title = t("dockerhelp.positionals")
-        self._optionals.title = t("dockerhelp.options")
-        self.add_argument("-h", "--help", action="help", help=t("dockerhelp.help"))
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(t("dockerhelp.error", prog=self.prog, message=argparse_message(message)))

@@ -21,10 +21,10 @@ class DockerfileMagics(Magics):
         "path",
         nargs="?",
         default="Dockerfile",
-        help="Where to write the Dockerfile (default: ./Dockerfile).",
+        help=t("dockerfilehelp.path"),
     )
-    @argument("-a", "--append", action="store_true", help="Append to the file instead.")
-    @argument("--no-lint", action="store_true", help="Skip hadolint and the kit's advice.")
+    @argument("-a", "--append", action="store_true", help=t("dockerfilehelp.append"))
+    @argument("--no-lint", action="store_true", help=t("dockerfilehelp.no_lint"))
     @cell_magic
     def dockerfile(self, line: str, cell: str) -> None:
         """Check the cell as a Dockerfile and write it verbatim (UTF-8).

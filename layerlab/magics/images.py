@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from layerlab.i18n import t
 from layerlab.magics._args import parse
 
 if TYPE_CHECKING:
@@ -16,11 +17,9 @@ if TYPE_CHECKING:
 @magics_class
 class ImageMagics(Magics):
     @magic_arguments()
-    @argument(
-        "reference", nargs="?", default=None, help="Only images matching this name (python*)."
-    )
-    @argument("-a", "--all", action="store_true", help="Every image on the engine, not only yours.")
-    @argument("-q", "--quiet", action="store_true", help="Only the ids (a list in Python).")
+    @argument("reference", nargs="?", default=None, help=t("imageshelp.reference"))
+    @argument("-a", "--all", action="store_true", help=t("imageshelp.all"))
+    @argument("-q", "--quiet", action="store_true", help=t("imageshelp.quiet"))
     @line_magic
     def docker_images(self, line: str) -> ImageTable | IdList:
         """List your images (``--all``: every image on the engine), like ``docker image ls``."""
@@ -31,9 +30,9 @@ class ImageMagics(Magics):
         return images(args.reference, everything=args.all, quiet=quiet)
 
     @magic_arguments()
-    @argument("image", help="Image name or id.")
-    @argument("other", nargs="?", default=None, help="A second image, to compare layers.")
-    @argument("--base", default=None, help="The FROM image, when the kit cannot find it.")
+    @argument("image", help=t("historyhelp.image"))
+    @argument("other", nargs="?", default=None, help=t("historyhelp.other"))
+    @argument("--base", default=None, help=t("historyhelp.base"))
     @line_magic
     def docker_history(self, line: str) -> Any:
         """Show an image's layers, newest on top, like ``docker history``."""

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from layerlab.i18n import t
+
 if TYPE_CHECKING:
     from layerlab.layer_contents import ImageDiff, ImageFiles
 
@@ -14,8 +16,8 @@ if TYPE_CHECKING:
 @magics_class
 class LayerFilesMagics(Magics):
     @magic_arguments()
-    @argument("image", help="Image name or id.")
-    @argument("--diff", default=None, metavar="OTHER", help="Also list the files that differ.")
+    @argument("image", help=t("historyhelp.image"))
+    @argument("--diff", default=None, metavar="OTHER", help=t("layershelp.diff"))
     @line_magic
     def docker_layers(self, line: str) -> Any:
         """Files added, modified and deleted by each layer; wasted space and efficiency."""

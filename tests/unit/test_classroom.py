@@ -258,3 +258,25 @@ def test_dind_engines_listen_on_loopback_only() -> None:
     assert '"--host=tcp://127.0.0.1:2375"' in config
     assert "0.0.0.0:2375" not in config
     assert '"DOCKER_HOST": "tcp://localhost:2375"' in config
+
+
+def test_the_instructor_command_speaks_french_in_a_french_locale() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    env.update(LANG="fr_FR.UTF-8", LAYERLAB_LANG="fr")
+    shown = subprocess.run(
+        [sys.executable, "-m", "layerlab.cli", "cleanup", "--help"],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    assert shown.stdout.startswith("utilisation\u00a0: layerlab cleanup")
+    assert "--older-than HEURES" in shown.stdout
+    assert "afficher cette aide" in shown.stdout
+    mistake = subprocess.run(
+        [sys.executable, "-m", "layerlab.cli", "cleanup", "--bogus"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert mistake.returncode == 2
+    assert mistake.stderr.endswith("arguments non reconnus\u00a0: --bogus\n")
