@@ -30,7 +30,9 @@ The same content-addressed hit with nothing rebuilt at all is told too
 (``CacheReport.reused_files``), instead of "nothing changed".
 
 The compared build is this kernel's own previous build of that Dockerfile (the session
-history; fingerprints are kept in memory only, so a new kernel starts afresh).
+history), else the last one an earlier kernel of this user made (``fingerprint_store``:
+the latest fingerprint of each Dockerfile, on disk; secret-looking build arg values are
+kept as digests).
 
 Each build gets a ``Fingerprint`` taken right after it finished: instructions, build args,
 ``no_cache``, the base image id of each ``FROM``, and content hashes of the files each
@@ -41,6 +43,7 @@ it), so ``BuildResult`` needs no extra field. ``fingerprint_of(result)`` reads i
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import shlex
@@ -272,6 +275,14 @@ def _layout(steps: Sequence[BuildStep], builder: str) -> list[tuple[str, int]]:
     return layout
 
 
+def _kept(name: str, value: str) -> str:
+    """A build arg's value as a fingerprint keeps it: a digest for a name that looks like
+    a secret (fingerprints outlive the kernel on disk; a digest still tells a change)."""
+    if not _SECRET.search(name):
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
 def _fingerprint(
     result: BuildResult,
     resolve_base: BaseResolver | None,
@@ -321,7 +332,7 @@ def _fingerprint(
         builder=result.builder,
         status=result.status,
         instructions=tuple(i.text for i in parsed.instructions) if parsed else (),
-        build_args=dict(result.build_args),
+        build_args={name: _kept(name, value) for name, value in result.build_args.items()},
         no_cache=result.no_cache,
         steps=tuple(steps),
         bases=bases,
@@ -816,7 +827,8 @@ def _arg_changes(
     else:
         scope = dict.fromkeys({*current.build_args, *previous.build_args})
     changes: list[ArgChange] = []
-    for name, default in scope.items():
+    for name, written in scope.items():
+        default = written if written is None else _kept(name, written)  # as the prints keep it
         after = current.build_args.get(name, default)
         before = previous.build_args.get(name, default)
         if after != before:

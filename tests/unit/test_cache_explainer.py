@@ -290,7 +290,9 @@ def test_changed_build_arg_used_by_run(context: Path) -> None:
     assert "GREETING ('hello' → 'bonjour')" in str(report)
 
 
-def test_secret_looking_build_arg_values_are_not_printed(context: Path) -> None:
+def test_secret_looking_build_arg_values_are_not_printed(
+    context: Path, fingerprints_of_this_run: Path
+) -> None:
     text = APP_DOCKERFILE.replace("ARG GREETING=hello", "ARG API_TOKEN")
     report = explain_all(
         [
@@ -303,6 +305,9 @@ def test_secret_looking_build_arg_values_are_not_printed(context: Path) -> None:
     assert "API_TOKEN" in str(report)
     assert "s3cr3t" not in str(report)
     assert "s3cr3t" not in report._repr_html_()
+    # nor kept anywhere: fingerprints outlive the kernel (on disk)
+    assert "s3cr3t" not in repr(report.changed_build_args)
+    assert "s3cr3t" not in fingerprints_of_this_run.read_text(encoding="utf-8")
 
 
 def test_undeclared_build_arg_is_not_blamed(context: Path) -> None:
