@@ -228,15 +228,15 @@ def container_running(name: str) -> Verdict:
     """Is there a running container called ``name``?"""
     from docker.errors import NotFound
 
+    from layerlab import names
+
     try:
-        attrs = _api().inspect_container(name)
+        attrs = _api().inspect_container(names.resolve_container(name))
     except NotFound:
         return Verdict(
             False, t("check.running.missing", name=name), t("check.running.missing_hint", name=name)
         )
     state = attrs.get("State") or {}
-    from layerlab import names
-
     image = names.to_learner(str((attrs.get("Config") or {}).get("Image", "?")))
     if state.get("Running"):
         return Verdict(True, t("check.running.ok", name=name, image=image))

@@ -280,7 +280,9 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
         return EngineError(t("docker.no_container", name=name or (match[1] if match else "?")))
     match = _NAME_IN_USE.search(text)
     if match:
-        return EngineError(t("docker.name_in_use", name=match[1]))
+        return EngineError(
+            t("docker.name_in_use", name=learner_names.container_to_learner(match[1]))
+        )
     match = _PORT_BUSY.search(text)
     if match:
         port = int(match[1] or match[2])
@@ -326,7 +328,8 @@ def refuse_others(name: str, *, container: bool = False) -> None:
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     maker = labels.get(LABEL_OWNER)
     if labels.get(LABEL_KIT) == "layerlab" and maker and maker != owner():
-        raise LayerlabError(t("docker.not_yours", name=learner_names.to_learner(name), owner=maker))
+        to_learner = learner_names.container_to_learner if container else learner_names.to_learner
+        raise LayerlabError(t("docker.not_yours", name=to_learner(name), owner=maker))
 
 
 # ---------------------------------------------------------------- containers
@@ -340,7 +343,21 @@ def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
 
 
 def _container_name(attrs: Mapping[str, Any]) -> str:
-    return str(attrs.get("Name", "")).lstrip("/")
+    """A container's name as the learner calls it (see ``names.container_to_learner``)."""
+    return learner_names.container_to_learner(str(attrs.get("Name", "")))
+
+
+def _listed_names(summary: Mapping[str, Any]) -> str:
+    """The names of a container in an engine listing, as the learner calls them."""
+    return ",".join(learner_names.container_to_learner(n) for n in summary.get("Names") or [])
+
+
+def container_engine_name(name: str) -> str:
+    """The engine's name for a new container the learner calls ``name`` (checked as the
+    engine checks it, so a bad name is refused as the learner typed it)."""
+    if not learner_names.CONTAINER_NAME.match(name):
+        raise LayerlabError(t("docker.bad_container_name", name=name))
+    return learner_names.container_to_engine(name)
 
 
 def run(
@@ -359,8 +376,10 @@ def run(
 
     Ports are published only as given (``publish=["5001:5000"]``), on 127.0.0.1 unless
     an address is named. With ``detach=False`` the call waits for the container to
-    exit and returns its output (and removes it when ``remove``).
+    exit and returns its output (and removes it when ``remove``). ``name`` is the
+    learner's: on a shared engine the container is ``namespace.name`` (``names``).
     """
+    engine_name = container_engine_name(name) if name is not None else None
     specs = [spec if isinstance(spec, PortSpec) else parse_publish(spec) for spec in publish]
     # the instructor's limits (containers per learner, allowed ports), one line if hit
     classroom.check_run(spec.host_port for spec in specs)
@@ -380,7 +399,7 @@ def run(
         created = api.create_container(
             image,
             command=list(command) if command else None,
-            name=name,
+            name=engine_name,
             detach=detach,
             ports=[(spec.container_port, spec.protocol) for spec in specs] or None,
             environment=dict(env or {}) or None,
@@ -454,7 +473,7 @@ def ps(
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
     for summary in summaries:
-        name = ",".join(n.lstrip("/") for n in summary.get("Names") or [])
+        name = _listed_names(summary)
         command = str(summary.get("Command", ""))
         command = command if len(command) <= 22 else command[:19] + "..."
         ports = _format_ports(summary.get("Ports") or [])
@@ -524,8 +543,9 @@ def _status_words(api: APIClient, summary: Mapping[str, Any]) -> str:
 
 def logs(name: str, *, tail: int | None = None) -> str:
     """What a container printed (stdout and stderr), like ``docker logs``."""
+    target = learner_names.resolve_container(name)
     try:
-        raw = _api().logs(name, tail=tail if tail is not None else "all")
+        raw = _api().logs(target, tail=tail if tail is not None else "all")
     except _errors() as exc:
         raise engine_error(exc, name=name) from None
     return bytes(raw).decode("utf-8", "replace")
@@ -539,7 +559,8 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
     from concurrent.futures import ThreadPoolExecutor
 
     targets = [names] if isinstance(names, str) else list(names)
-    for target in targets:
+    engine_names = [learner_names.resolve_container(target) for target in targets]
+    for target in engine_names:
         refuse_others(target, container=True)
     api = _api()
 
@@ -551,7 +572,7 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
         return None
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
-        outcomes = list(pool.map(stop_one, targets))
+        outcomes = list(pool.map(stop_one, engine_names))
     for name, outcome in zip(targets, outcomes, strict=True):
         if outcome is not None:
             raise engine_error(outcome, name=name) from None
@@ -562,9 +583,10 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     """Remove containers (``force``: stop running ones first), like ``docker rm``."""
     removed = []
     for name in [names] if isinstance(names, str) else names:
-        refuse_others(name, container=True)
+        target = learner_names.resolve_container(name)
+        refuse_others(target, container=True)
         try:
-            _api().remove_container(name, force=force)
+            _api().remove_container(target, force=force)
         except _errors() as exc:
             raise engine_error(exc, name=name) from None
         removed.append(name)
@@ -899,9 +921,7 @@ def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
         image_list = api.images(filters=filters)
     except _errors() as exc:
         raise engine_error(exc) from None
-    names = tuple(
-        ",".join(n.lstrip("/") for n in c.get("Names") or []) or short(c["Id"]) for c in containers
-    )
+    names = tuple(_listed_names(c) or short(c["Id"]) for c in containers)
     return Leftovers(names, tuple(_image_names(image) for image in image_list))
 
 
@@ -919,9 +939,7 @@ def _session_leftovers() -> Leftovers:
     try:
         labelled = api.containers(all=True, filters={"label": [f"{LABEL_SESSION}={SESSION_ID}"]})
         for summary in labelled:
-            containers[str(summary["Id"])] = ",".join(
-                n.lstrip("/") for n in summary.get("Names") or []
-            )
+            containers[str(summary["Id"])] = _listed_names(summary)
         for container_id in made.containers:
             if container_id in containers:
                 continue
