@@ -174,6 +174,24 @@ class PushSummary:
     digest: str | None = None
     size: int | None = None
     error: str | None = None
+    #: mounted layer → the repository it was mounted from (as the engine names it)
+    mounted_from: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def from_others(self) -> list[str]:
+        """Mounted layers whose repository is another learner's (a namespace in force):
+        the registry had them only because another learner pushed that same content
+        first (a shared engine remembers every learner's pushes and links, not sends)."""
+        prefix = learner_names.namespace()
+        if not prefix:
+            return []
+        return [
+            layer
+            for layer in self.mounted
+            if not references.split_registry(self.mounted_from.get(layer, ""))[1].startswith(
+                prefix + "/"
+            )
+        ]
 
     @property
     def layers(self) -> int:
@@ -593,10 +611,34 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     return removed
 
 
+#: the engine runs one prune of a kind at a time and refuses a second meanwhile (moby's
+#: ``errPruneRunning``, HTTP 409) instead of queueing it
+_PRUNE_RUNNING = re.compile(r"a prune operation is already running", re.IGNORECASE)
+PRUNE_WAIT_S = 60.0
+
+
+def _pruned(prune: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call an engine prune, waiting while another one runs.
+
+    On a shared engine two learners' clean-up cells meet; the second prune only has to
+    wait for the first (a few seconds), so it is retried, never reported as a failure.
+    """
+    from docker.errors import APIError
+
+    deadline = time.monotonic() + PRUNE_WAIT_S
+    while True:
+        try:
+            return prune(**kwargs)
+        except APIError as exc:
+            if not _PRUNE_RUNNING.search(_explanation(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
 def container_prune() -> PruneSummary:
     """Remove the stopped containers the kit made for this user."""
     try:
-        answer = _api().prune_containers(filters={"label": scope_labels()})
+        answer = _pruned(_api().prune_containers, filters={"label": scope_labels()})
     except _errors() as exc:
         raise engine_error(exc) from None
     return PruneSummary(
@@ -684,7 +726,7 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
     if not all_images:
         filters["dangling"] = True
     try:
-        answer = _api().prune_images(filters=filters)
+        answer = _pruned(_api().prune_images, filters=filters)
     except _errors() as exc:
         raise engine_error(exc) from None
     deleted = tuple(
@@ -737,6 +779,7 @@ def summarize_push(
                 summary.existing.append(layer)
             else:
                 summary.mounted.append(layer)
+                summary.mounted_from[layer] = status.removeprefix(MOUNTED).strip()
             if on_layer is not None:
                 on_layer(layer, status)
     return summary
