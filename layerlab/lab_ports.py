@@ -8,7 +8,8 @@ second ``%docker run`` fails with "port is already allocated". A lab writes
 - on one's own machine (no namespace, no ``Layerlab.allowed_ports``): ``5000 + n``, the
   original lab's ports (5001, 5002);
 - with the instructor's ``Layerlab.allowed_ports`` and no namespace: the n-th port of
-  those ranges, so ``%docker run`` always accepts it (``classroom.check_run``);
+  those ranges, so ``%docker run`` always accepts it (``classroom.check_run``), the
+  port of the kit's registry on this machine left out (``5000`` in ``5000-5099``);
 - in a classroom (a namespace in force, see ``layerlab.names``): a block of
   ``PORTS_PER_LEARNER`` ports of the learner's own, taken from ``allowed_ports`` when the
   instructor set it (a range holding a single block is the learner's own range: its first
@@ -61,24 +62,56 @@ def _block(learner: str, blocks: int) -> int:
     return int(digest[:12], 16) % blocks
 
 
-def port_for(n: int, *, learner: str = "", allowed: list[tuple[int, int]] | None = None) -> int:
+def _without(ranges: list[tuple[int, int]], port: int | None) -> list[tuple[int, int]]:
+    """``ranges`` with ``port`` taken out (a range split around it)."""
+    if port is None:
+        return ranges
+    kept: list[tuple[int, int]] = []
+    for low, high in ranges:
+        if low <= port <= high:
+            kept += [(a, b) for a, b in ((low, port - 1), (port + 1, high)) if a <= b]
+        else:
+            kept.append((low, high))
+    return kept
+
+
+def port_for(
+    n: int,
+    *,
+    learner: str = "",
+    allowed: list[tuple[int, int]] | None = None,
+    taken: int | None = None,
+) -> int:
     """The port of app ``n`` for the namespace ``learner`` ("" for a single user) within
-    ``allowed`` ranges (empty or None: none set). Pure: no settings, no engine."""
+    ``allowed`` ranges (empty or None: none set), never ``taken`` (the port of the kit's
+    registry on this machine, when it is in the ranges). Pure: no settings, no engine."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= PORTS_PER_LEARNER:
         raise LayerlabError(t("ports.bad_number", n=n, most=PORTS_PER_LEARNER))
-    ranges = list(allowed or [])
-    if not learner and not ranges:
+    shown_ranges = list(allowed or [])
+    if not learner and not shown_ranges:
         return SINGLE_USER_BASE + n
-    if not ranges and learner:
-        ranges = [CLASSROOM_PORTS]
+    ranges = _without(shown_ranges or [CLASSROOM_PORTS], taken)
     size = sum(high - low + 1 for low, high in ranges)
     blocks = size // PORTS_PER_LEARNER if learner else 0
     first = _block(learner, blocks) * PORTS_PER_LEARNER if blocks > 1 else 0
     port = _nth(ranges, first + n - 1)
     if port is None:
-        shown = ", ".join(f"{low}-{high}" if low != high else str(low) for low, high in ranges)
+        shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in shown_ranges or ranges)
         raise LayerlabError(t("ports.too_few", n=n, count=size, allowed=shown))
     return port
+
+
+def _registry_port() -> int | None:
+    """The port of the kit's registry when it runs on this machine (``127.0.0.1:5000``):
+    a lab app published there would fight the registry for it."""
+    from layerlab.config import settings
+    from layerlab.references import split_registry
+
+    host = split_registry(settings().registry.rstrip("/") + "/x")[0].rstrip("/")
+    name, _, port = host.rpartition(":")
+    if port.isdigit() and (name.startswith("127.") or name == "localhost"):
+        return int(port)
+    return None
 
 
 def lab_port(n: int = 1) -> int:
@@ -91,7 +124,9 @@ def lab_port(n: int = 1) -> int:
     from layerlab import names as learner_names
 
     learner = learner_names.namespace()
-    port = port_for(n, learner=learner, allowed=classroom.allowed_port_ranges())
+    port = port_for(
+        n, learner=learner, allowed=classroom.allowed_port_ranges(), taken=_registry_port()
+    )
     if learner:
         _refuse_taken(port, n)
     return port

@@ -102,3 +102,23 @@ def test_a_range_of_ones_own_gives_its_first_ports() -> None:
     """An instructor who gives a learner a range one block wide gives them those ports."""
     allowed = classroom.allowed_port_ranges(f"7100-{7100 + PORTS_PER_LEARNER - 1}")
     assert [port_for(n, learner="alice", allowed=allowed) for n in (1, 2)] == [7100, 7101]
+
+
+def test_the_registrys_port_is_left_out(ip: Any, single: None) -> None:
+    """The kit's registry listens on 127.0.0.1:5000: a lab app there would fight it."""
+    ip.run_line_magic("config", "Layerlab.allowed_ports = '5000-5099'")
+    assert [lab_port(1), lab_port(2)] == [5001, 5002]
+    ip.run_line_magic("config", "Layerlab.registry = 'docker.io/teacher'")
+    assert [lab_port(1), lab_port(2)] == [5000, 5001]
+
+
+def test_no_learners_block_holds_the_registrys_port() -> None:
+    allowed = classroom.allowed_port_ranges("5000-5099")
+    for user in TRICKY:
+        ports = [
+            port_for(n, learner=namespace_for(user), allowed=allowed, taken=5000)
+            for n in (1, 2, 3, 4, 5)
+        ]
+        assert 5000 not in ports
+        assert all(5001 <= port <= 5099 for port in ports)
+        assert len(set(ports)) == len(ports)
