@@ -165,12 +165,12 @@ def resolve_container(name: str) -> str:
     engine_name = container_to_engine(name)
     if engine_name == name:
         return name
-    from docker.errors import NotFound
+    from docker.errors import DockerException
 
     from layerlab.engine import connect
 
     try:
         connect().api.inspect_container(engine_name)
-    except NotFound:
+    except DockerException:  # not there (or no engine: the command itself then says so)
         return name
     return engine_name
