@@ -23,10 +23,13 @@ c.Layerlab.build_cpus = 1.0
 c.Layerlab.context_max_mb = 200
 c.Layerlab.context_warn_mb = 50
 
-# Containers: at most 3 running per learner, published only on ports 5000-5099
-# (and always on 127.0.0.1 unless the learner names another address).
+# Containers: at most 3 running per learner, published only on ports 10000-29999
+# (and always on 127.0.0.1 unless the learner names another address). The labs publish
+# on layerlab.lab_port(n): each learner gets a block of 5 ports of these ranges, chosen
+# from their hub name, so the ranges must hold far more blocks than learners (here
+# 4,000; "5000-5099" would hold 19, and learners would meet on the same ports).
 c.Layerlab.max_containers = 3
-c.Layerlab.allowed_ports = "5000-5099"
+c.Layerlab.allowed_ports = "10000-29999"
 
 # A label on everything the kit creates for this course: `layerlab cleanup
 # --all-learners` then only touches this course's images on a shared engine.

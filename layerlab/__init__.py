@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from layerlab.errors import BuildFailed, DockerfileError, EngineUnavailable, LayerlabError
     from layerlab.image_layers import Layer, LayerStack, layers
     from layerlab.image_list import images
+    from layerlab.lab_ports import lab_port
     from layerlab.layer_contents import layer_files
     from layerlab.waiting import wait_http
 
@@ -32,6 +33,7 @@ __all__ = [
     "LayerlabError",
     "build",
     "images",
+    "lab_port",
     "layer_files",
     "layers",
     "load_ipython_extension",
@@ -41,6 +43,7 @@ __all__ = [
 _LAZY = {
     "build": "layerlab.api",
     "images": "layerlab.image_list",
+    "lab_port": "layerlab.lab_ports",
     "BuildResult": "layerlab.build",
     "CacheReport": "layerlab.cache",
     "BuildStep": "layerlab.build",

@@ -7,7 +7,9 @@ they return a ``Batch`` (what was done, what failed and why, hints) that the mag
 prints, and that Python code can inspect.
 
 ``--all`` picks the containers the kit made for this learner (the same label scope as
-the prune commands), never another learner's.
+the prune commands), never another learner's. Names are the learner's (``hello-web``);
+each is resolved to the engine's (``alice.hello-web`` on a shared engine) by
+``names.resolve_container``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from layerlab import engine_ops
+from layerlab import names as learner_names
 from layerlab.config import settings
 from layerlab.errors import EngineError, LayerlabError
 from layerlab.i18n import t
@@ -107,13 +110,14 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
 
     def stop_one(name: str) -> tuple[str, float, int | None, str | None]:
         began = time.monotonic()
+        target = learner_names.resolve_container(name)
         try:
-            engine_ops.refuse_others(name, container=True)
+            engine_ops.refuse_others(target, container=True)
         except LayerlabError as exc:
             return name, 0.0, None, _reason(exc)
         try:
-            api.stop(name, timeout=timeout)
-            state = api.inspect_container(name).get("State") or {}
+            api.stop(target, timeout=timeout)
+            state = api.inspect_container(target).get("State") or {}
         except engine_ops._errors() as exc:  # noqa: SLF001
             return name, 0.0, None, _reason(engine_ops.engine_error(exc, name=name))
         return name, time.monotonic() - began, int(state.get("ExitCode", 0)), None
@@ -141,9 +145,10 @@ def kill(names: Sequence[str], *, signal: str = "KILL") -> Batch:
     api = engine_ops._api()  # noqa: SLF001
 
     def kill_one(name: str) -> list[str]:
-        engine_ops.refuse_others(name, container=True)
+        target = learner_names.resolve_container(name)
+        engine_ops.refuse_others(target, container=True)
         try:
-            api.kill(name, signal=signal)
+            api.kill(target, signal=signal)
         except engine_ops._errors() as exc:  # noqa: SLF001
             if _NOT_RUNNING.search(engine_ops._explanation(exc)):  # noqa: SLF001
                 raise EngineError(t("batch.not_running", name=name)) from None
@@ -158,9 +163,10 @@ def rm(names: Sequence[str], *, force: bool = False) -> Batch:
     api = engine_ops._api()  # noqa: SLF001
 
     def rm_one(name: str) -> list[str]:
-        engine_ops.refuse_others(name, container=True)
+        target = learner_names.resolve_container(name)
+        engine_ops.refuse_others(target, container=True)
         try:
-            api.remove_container(name, force=force)
+            api.remove_container(target, force=force)
         except engine_ops._errors() as exc:  # noqa: SLF001
             if _RUNNING.search(engine_ops._explanation(exc)):  # noqa: SLF001
                 raise EngineError(t("batch.is_running", name=name)) from None

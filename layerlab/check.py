@@ -228,15 +228,15 @@ def container_running(name: str) -> Verdict:
     """Is there a running container called ``name``?"""
     from docker.errors import NotFound
 
+    from layerlab import names
+
     try:
-        attrs = _api().inspect_container(name)
+        attrs = _api().inspect_container(names.resolve_container(name))
     except NotFound:
         return Verdict(
             False, t("check.running.missing", name=name), t("check.running.missing_hint", name=name)
         )
     state = attrs.get("State") or {}
-    from layerlab import names
-
     image = names.to_learner(str((attrs.get("Config") or {}).get("Image", "?")))
     if state.get("Running"):
         return Verdict(True, t("check.running.ok", name=name, image=image))
@@ -325,10 +325,25 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
     wanted = {str(item).upper() for item in rebuilt}
     problems = []
     built_names = []
+    notes = []
+    # files changed, yet their COPY came from the cache: the engine (content-addressed)
+    # held that exact layer already, an edit undone or another learner's identical edit
+    reused = tuple(getattr(result.cache_report, "reused_files", ()) or ())
     steps = [step for step in result.steps if step.status != "base"]
     for step in steps:
         expect_built = step.keyword in wanted or str(step.number) in wanted
-        if expect_built and step.cached:
+        if expect_built and step.cached and reused and step.keyword in ("COPY", "ADD"):
+            notes.append(
+                tn(
+                    "check.steps.reused",
+                    len(reused),
+                    number=step.number,
+                    instruction=step.instruction,
+                    files=", ".join(reused),
+                )
+            )
+            built_names.append(f"{step.number} ({step.keyword})")
+        elif expect_built and step.cached:
             problems.append(
                 t("check.steps.unexpected_cached", number=step.number, instruction=step.instruction)
             )
@@ -345,8 +360,9 @@ def steps_cached(result: Any, rebuilt: Iterable[str | int] = ()) -> Verdict:
     rebuilt_text = tn("check.steps.ok_rebuilt", len(built_names), steps=", ".join(built_names))
     others = len(steps) - len(built_names)
     if not others:
-        return Verdict(True, t("check.steps.ok_alone", rebuilt=rebuilt_text))
-    return Verdict(True, tn("check.steps.ok_others", others, rebuilt=rebuilt_text))
+        return Verdict(True, " ".join([t("check.steps.ok_alone", rebuilt=rebuilt_text), *notes]))
+    ok = tn("check.steps.ok_others", others, rebuilt=rebuilt_text)
+    return Verdict(True, " ".join([ok, *notes]))
 
 
 @_check
@@ -375,18 +391,23 @@ def push_reused(summary: Any, new_layers: int = 1) -> Verdict:
             t("check.push.not_summary", kind=_kind(summary)),
             t("check.push.not_summary_hint"),
         )
-    pushed = len(summary.pushed)
-    if pushed == new_layers and summary.already_present == summary.layers - new_layers:
+    # a layer linked from another learner's repository is new to this learner: it would
+    # have been sent, had no one pushed that same content first (a shared engine)
+    others = len(summary.from_others)
+    pushed = len(summary.pushed) + others
+    present = summary.already_present - others
+    if pushed == new_layers and present == summary.layers - new_layers:
         sent = tn("count.layers_sent", pushed)
-        if not summary.already_present:
-            return Verdict(True, t("check.push.ok_all_new", sent=sent))
-        return Verdict(True, tn("check.push.ok_others", summary.already_present, sent=sent))
+        note = [tn("check.push.from_others", others)] if others else []
+        if not present:
+            return Verdict(True, " ".join([t("check.push.ok_all_new", sent=sent), *note]))
+        return Verdict(True, " ".join([tn("check.push.ok_others", present, sent=sent), *note]))
     return Verdict(
         False,
         t(
             "check.push.wrong",
             sent=tn("count.layers_sent", pushed),
-            present=tn("count.layers_present", summary.already_present),
+            present=tn("count.layers_present", present),
             expected=tn("count.layers_sent", new_layers),
         ),
         t("check.push.hint"),

@@ -251,12 +251,14 @@ def _remove(api: APIClient, item: CleanupItem, report: CleanupReport, learner: s
 
 
 def _container_item(summary: dict[str, Any]) -> CleanupItem:
+    from layerlab.names import container_to_learner  # lazy, as names imports config
+
     labels = summary.get("Labels") or {}
     names = summary.get("Names") or [str(summary["Id"])[:12]]
     return CleanupItem(
         kind="container",
         id=str(summary["Id"]),
-        name=str(names[0]).lstrip("/"),
+        name=container_to_learner(str(names[0])),
         owner=str(labels.get(LABEL_OWNER, "?")),
         created=int(summary.get("Created", 0)),
         this_session=labels.get(LABEL_SESSION) == SESSION_ID,

@@ -62,8 +62,9 @@ class Layerlab(Configurable):
     ).tag(config=True)
     namespace = Unicode(
         "",
-        help="Per-learner image namespace on a shared engine (default: the JupyterHub user, "
-        "if any). The learner types short names; the engine stores <namespace>/<name>.",
+        help="Per-learner namespace on a shared engine (default: the JupyterHub user, "
+        "if any). The learner types short names; the engine stores images as "
+        "<namespace>/<name>, containers as <namespace>.<name>.",
     ).tag(config=True)
     max_containers = Int(
         0, help="Most running containers a learner may have at once (0: no limit)."

@@ -174,6 +174,24 @@ class PushSummary:
     digest: str | None = None
     size: int | None = None
     error: str | None = None
+    #: mounted layer → the repository it was mounted from (as the engine names it)
+    mounted_from: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def from_others(self) -> list[str]:
+        """Mounted layers whose repository is another learner's (a namespace in force):
+        the registry had them only because another learner pushed that same content
+        first (a shared engine remembers every learner's pushes and links, not sends)."""
+        prefix = learner_names.namespace()
+        if not prefix:
+            return []
+        return [
+            layer
+            for layer in self.mounted
+            if not references.split_registry(self.mounted_from.get(layer, ""))[1].startswith(
+                prefix + "/"
+            )
+        ]
 
     @property
     def layers(self) -> int:
@@ -280,7 +298,9 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
         return EngineError(t("docker.no_container", name=name or (match[1] if match else "?")))
     match = _NAME_IN_USE.search(text)
     if match:
-        return EngineError(t("docker.name_in_use", name=match[1]))
+        return EngineError(
+            t("docker.name_in_use", name=learner_names.container_to_learner(match[1]))
+        )
     match = _PORT_BUSY.search(text)
     if match:
         port = int(match[1] or match[2])
@@ -326,7 +346,8 @@ def refuse_others(name: str, *, container: bool = False) -> None:
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     maker = labels.get(LABEL_OWNER)
     if labels.get(LABEL_KIT) == "layerlab" and maker and maker != owner():
-        raise LayerlabError(t("docker.not_yours", name=learner_names.to_learner(name), owner=maker))
+        to_learner = learner_names.container_to_learner if container else learner_names.to_learner
+        raise LayerlabError(t("docker.not_yours", name=to_learner(name), owner=maker))
 
 
 # ---------------------------------------------------------------- containers
@@ -340,7 +361,21 @@ def _bindings(attrs: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
 
 
 def _container_name(attrs: Mapping[str, Any]) -> str:
-    return str(attrs.get("Name", "")).lstrip("/")
+    """A container's name as the learner calls it (see ``names.container_to_learner``)."""
+    return learner_names.container_to_learner(str(attrs.get("Name", "")))
+
+
+def _listed_names(summary: Mapping[str, Any]) -> str:
+    """The names of a container in an engine listing, as the learner calls them."""
+    return ",".join(learner_names.container_to_learner(n) for n in summary.get("Names") or [])
+
+
+def container_engine_name(name: str) -> str:
+    """The engine's name for a new container the learner calls ``name`` (checked as the
+    engine checks it, so a bad name is refused as the learner typed it)."""
+    if not learner_names.CONTAINER_NAME.match(name):
+        raise LayerlabError(t("docker.bad_container_name", name=name))
+    return learner_names.container_to_engine(name)
 
 
 def run(
@@ -359,8 +394,10 @@ def run(
 
     Ports are published only as given (``publish=["5001:5000"]``), on 127.0.0.1 unless
     an address is named. With ``detach=False`` the call waits for the container to
-    exit and returns its output (and removes it when ``remove``).
+    exit and returns its output (and removes it when ``remove``). ``name`` is the
+    learner's: on a shared engine the container is ``namespace.name`` (``names``).
     """
+    engine_name = container_engine_name(name) if name is not None else None
     specs = [spec if isinstance(spec, PortSpec) else parse_publish(spec) for spec in publish]
     # the instructor's limits (containers per learner, allowed ports), one line if hit
     classroom.check_run(spec.host_port for spec in specs)
@@ -380,7 +417,7 @@ def run(
         created = api.create_container(
             image,
             command=list(command) if command else None,
-            name=name,
+            name=engine_name,
             detach=detach,
             ports=[(spec.container_port, spec.protocol) for spec in specs] or None,
             environment=dict(env or {}) or None,
@@ -454,7 +491,7 @@ def ps(
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
     for summary in summaries:
-        name = ",".join(n.lstrip("/") for n in summary.get("Names") or [])
+        name = _listed_names(summary)
         command = str(summary.get("Command", ""))
         command = command if len(command) <= 22 else command[:19] + "..."
         ports = _format_ports(summary.get("Ports") or [])
@@ -524,8 +561,9 @@ def _status_words(api: APIClient, summary: Mapping[str, Any]) -> str:
 
 def logs(name: str, *, tail: int | None = None) -> str:
     """What a container printed (stdout and stderr), like ``docker logs``."""
+    target = learner_names.resolve_container(name)
     try:
-        raw = _api().logs(name, tail=tail if tail is not None else "all")
+        raw = _api().logs(target, tail=tail if tail is not None else "all")
     except _errors() as exc:
         raise engine_error(exc, name=name) from None
     return bytes(raw).decode("utf-8", "replace")
@@ -539,7 +577,8 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
     from concurrent.futures import ThreadPoolExecutor
 
     targets = [names] if isinstance(names, str) else list(names)
-    for target in targets:
+    engine_names = [learner_names.resolve_container(target) for target in targets]
+    for target in engine_names:
         refuse_others(target, container=True)
     api = _api()
 
@@ -551,7 +590,7 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
         return None
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(targets)))) as pool:
-        outcomes = list(pool.map(stop_one, targets))
+        outcomes = list(pool.map(stop_one, engine_names))
     for name, outcome in zip(targets, outcomes, strict=True):
         if outcome is not None:
             raise engine_error(outcome, name=name) from None
@@ -562,19 +601,44 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
     """Remove containers (``force``: stop running ones first), like ``docker rm``."""
     removed = []
     for name in [names] if isinstance(names, str) else names:
-        refuse_others(name, container=True)
+        target = learner_names.resolve_container(name)
+        refuse_others(target, container=True)
         try:
-            _api().remove_container(name, force=force)
+            _api().remove_container(target, force=force)
         except _errors() as exc:
             raise engine_error(exc, name=name) from None
         removed.append(name)
     return removed
 
 
+#: the engine runs one prune of a kind at a time and refuses a second meanwhile (moby's
+#: ``errPruneRunning``, HTTP 409) instead of queueing it
+_PRUNE_RUNNING = re.compile(r"a prune operation is already running", re.IGNORECASE)
+PRUNE_WAIT_S = 60.0
+
+
+def _pruned(prune: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call an engine prune, waiting while another one runs.
+
+    On a shared engine two learners' clean-up cells meet; the second prune only has to
+    wait for the first (a few seconds), so it is retried, never reported as a failure.
+    """
+    from docker.errors import APIError
+
+    deadline = time.monotonic() + PRUNE_WAIT_S
+    while True:
+        try:
+            return prune(**kwargs)
+        except APIError as exc:
+            if not _PRUNE_RUNNING.search(_explanation(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
 def container_prune() -> PruneSummary:
     """Remove the stopped containers the kit made for this user."""
     try:
-        answer = _api().prune_containers(filters={"label": scope_labels()})
+        answer = _pruned(_api().prune_containers, filters={"label": scope_labels()})
     except _errors() as exc:
         raise engine_error(exc) from None
     return PruneSummary(
@@ -662,7 +726,7 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
     if not all_images:
         filters["dangling"] = True
     try:
-        answer = _api().prune_images(filters=filters)
+        answer = _pruned(_api().prune_images, filters=filters)
     except _errors() as exc:
         raise engine_error(exc) from None
     deleted = tuple(
@@ -715,6 +779,7 @@ def summarize_push(
                 summary.existing.append(layer)
             else:
                 summary.mounted.append(layer)
+                summary.mounted_from[layer] = status.removeprefix(MOUNTED).strip()
             if on_layer is not None:
                 on_layer(layer, status)
     return summary
@@ -899,9 +964,7 @@ def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
         image_list = api.images(filters=filters)
     except _errors() as exc:
         raise engine_error(exc) from None
-    names = tuple(
-        ",".join(n.lstrip("/") for n in c.get("Names") or []) or short(c["Id"]) for c in containers
-    )
+    names = tuple(_listed_names(c) or short(c["Id"]) for c in containers)
     return Leftovers(names, tuple(_image_names(image) for image in image_list))
 
 
@@ -919,9 +982,7 @@ def _session_leftovers() -> Leftovers:
     try:
         labelled = api.containers(all=True, filters={"label": [f"{LABEL_SESSION}={SESSION_ID}"]})
         for summary in labelled:
-            containers[str(summary["Id"])] = ",".join(
-                n.lstrip("/") for n in summary.get("Names") or []
-            )
+            containers[str(summary["Id"])] = _listed_names(summary)
         for container_id in made.containers:
             if container_id in containers:
                 continue

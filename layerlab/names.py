@@ -6,6 +6,10 @@ name a learner types is stored on the engine under their namespace —
 ``python-hello-world`` → ``alice/python-hello-world:latest`` — and shown back short.
 Names of images the learner did not build (base images such as ``python:3.13-alpine``)
 resolve to themselves.
+
+Containers go the same way: ``%docker run --name hello-web`` makes the engine container
+``alice.hello-web`` (see ``container_to_engine``), and every container command takes and
+shows ``hello-web``, so twenty learners each have their own ``hello-web``.
 """
 
 from __future__ import annotations
@@ -119,5 +123,54 @@ def resolve(name: str) -> str:
         api = connect().api
         api.inspect_image(engine_name)
     except ImageNotFound:
+        return name
+    return engine_name
+
+
+# ---------------------------------------------------------------- containers
+#: Between a namespace and a learner's container name. A namespace never holds a ``.``
+#: (``[a-z0-9-]``, then ``_`` + hash when derived), so the first ``.`` of an engine name
+#: says where the learner's name starts: ``(namespace, name)`` ↔ ``namespace.name`` is
+#: one-to-one, and two namespaces (so two learners, see ``namespace_for``) never meet.
+CONTAINER_SEPARATOR = "."
+#: What the engine takes as a container name (its own check, moby's ``RestrictedNamePattern``).
+CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+
+
+def container_to_engine(name: str) -> str:
+    """The engine's name for the learner's container ``name``: ``hello-web`` →
+    ``alice.hello-web`` with a namespace in force, ``hello-web`` without.
+
+    Always prefixed (even ``alice.web`` → ``alice.alice.web``): so ``container_to_learner``
+    undoes it exactly, and no name a learner types lands in another learner's space.
+    """
+    prefix = namespace()
+    return f"{prefix}{CONTAINER_SEPARATOR}{name}" if prefix else name
+
+
+def container_to_learner(name: str) -> str:
+    """The name a learner typed, for an engine container name (another learner's, or an
+    unprefixed one, is shown as the engine has it)."""
+    name = name.lstrip("/")
+    prefix = namespace()
+    if prefix and name.startswith(prefix + CONTAINER_SEPARATOR):
+        return name[len(prefix) + 1 :]
+    return name
+
+
+def resolve_container(name: str) -> str:
+    """The engine name or id to use for the container the learner calls ``name``: their
+    own ``namespace.name`` when it exists, else ``name`` as typed (an id, or a name that
+    is not theirs: ``refuse_others`` then says whose it is)."""
+    engine_name = container_to_engine(name)
+    if engine_name == name:
+        return name
+    from docker.errors import DockerException
+
+    from layerlab.engine import connect
+
+    try:
+        connect().api.inspect_container(engine_name)
+    except DockerException:  # not there (or no engine: the command itself then says so)
         return name
     return engine_name

@@ -40,9 +40,10 @@ def foreign_images(summaries: Iterable[dict[str, Any]]) -> list[str]:
 
 def foreign_containers(summaries: Iterable[dict[str, Any]]) -> list[str]:
     from layerlab.engine import LABEL_SESSION, SESSION_ID
+    from layerlab.names import container_to_learner
 
     return [
-        ",".join(n.lstrip("/") for n in s.get("Names") or []) or _short(str(s["Id"]))
+        ",".join(container_to_learner(n) for n in s.get("Names") or []) or _short(str(s["Id"]))
         for s in summaries
         if (s.get("Labels") or {}).get(LABEL_SESSION) != SESSION_ID
     ]

@@ -66,7 +66,10 @@ def test_a_learner_cannot_stop_or_remove_another_learners_container(
     _build_as(ip, monkeypatch, workdir, BOB)
     bobs_run = engine_ops.run("nsprobe", name=f"web-{BOB}")
     monkeypatch.setenv("JUPYTERHUB_USER", ALICE)
-    for line in (f"stop web-{BOB}", f"rm -f web-{BOB}"):
+    # alice sees bob's container under the engine's name (his namespace in front)
+    bobs = f"{namespace_for(BOB)}.web-{BOB}"
+    assert bobs in {row["name"] for row in engine_ops.ps().records}
+    for line in (f"stop {bobs}", f"kill {bobs}", f"rm -f {bobs}"):
         with pytest.raises(LayerlabError, match=f"belongs to {BOB}, another learner"):
             ip.run_line_magic("docker", line)
     assert engine.containers.get(bobs_run.id).status == "running"

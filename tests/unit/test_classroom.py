@@ -180,7 +180,7 @@ def test_cli_config_file_applies_the_instructors_limits(ip: Any) -> None:
     config = settings()
     assert config.build_timeout_s == 600
     assert config.max_containers == 3
-    assert allowed_port_ranges() == [(5000, 5099)]
+    assert allowed_port_ranges() == [(10000, 29999)]
     assert config.extra_labels == {"org.layerlab.course": "docker-101"}
     with pytest.raises(LayerlabError, match="no config file"):
         cli._apply_config(DEPLOY / "absent.py")
