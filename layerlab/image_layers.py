@@ -164,6 +164,15 @@ def find_base(
     Docker does not record which image a build started FROM; an image whose whole history
     sits at the bottom of this one's is the best answer the engine can give.
     """
+    found = _find_base(image, history, candidates)
+    return found[0] if found else None
+
+
+def _find_base(
+    image: str, history: Sequence[dict[str, Any]], candidates: Sequence[str] = ()
+) -> tuple[str, int] | None:
+    """``find_base``'s answer and the length of the base's history (the bottom entries of
+    ``history`` are the base's own: no need to ask the engine for them again)."""
     client = _client(verify=True)
     keys = [_history_key(entry) for entry in history]
     names: list[str] = list(candidates)
@@ -199,7 +208,7 @@ def find_base(
             and (best is None or len(other) > best[0])
         ):
             best = (len(other), name)
-    return best[1] if best else None
+    return (best[1], best[0]) if best else None
 
 
 def _base_in_history(history: Sequence[dict[str, Any]]) -> tuple[str, int] | None:
@@ -222,6 +231,24 @@ def _kit_build_for(image_id: str) -> BuildResult | None:
 
     result = session.current().latest_build_of(image_id)
     return result if result is not None and result.parsed_dockerfile is not None else None
+
+
+def _base_part(
+    image: str, history: list[dict[str, Any]], base: str | None
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """The base image's name and its history entries (the bottom of ``history`` when the
+    engine's own history or ``find_base`` tells; asked of the engine for a given ``base``)."""
+    in_history = _base_in_history(history)
+    if in_history is not None and (base is None or base == in_history[0]):
+        # the base's own entries are the bottom of this image's history: no more requests
+        return in_history[0], history[in_history[1] :]
+    if base is None:
+        found = _find_base(image, history)
+        if found is None:
+            return None, []
+        # its history is this one's bottom entries, compared key by key
+        return found[0], history[len(history) - found[1] :]
+    return base, list(_client().api.history(base))
 
 
 def layers(
@@ -249,16 +276,7 @@ def layers(
             base = names.resolve(start_image)
         if instructions is None:
             instructions = [ins.text for ins in own]
-    base_history: list[dict[str, Any]] = []
-    in_history = _base_in_history(history)
-    if in_history is not None and (base is None or base == in_history[0]):
-        # the base's own entries are the bottom of this image's history: no more requests
-        base_name: str | None = in_history[0]
-        base_history = history[in_history[1] :]
-    else:
-        base_name = base or find_base(image, history)
-        if base_name:
-            base_history = list(_client().api.history(base_name))
+    base_name, base_history = _base_part(image, history, base)
     if not show_kit_labels:
         # the classic builder stores the kit's own labels as LABEL entries: bookkeeping
         history = [entry for entry in history if not _is_kit_label(entry)]
