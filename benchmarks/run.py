@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.run                 # full run: 15 pairs per row
     .venv/bin/python -m benchmarks.run --only 8        # one row (repeatable)
     .venv/bin/python -m benchmarks.run --smoke         # every row, tiny sizes (the tests)
-    .venv/bin/python -m benchmarks.run --save          # also benchmarks/results/<date>-<host>.txt
+    .venv/bin/python -m benchmarks.run --save          # also benchmarks/results/<date>-<host>-<HHMM>.txt
 
 Every row is measured as pairs (kit, reference) after a warm-up of each, in alternating
 order (kit first in even pairs, the reference first in odd ones), and shows the median
@@ -923,10 +923,11 @@ def _loadavg() -> str:
 
 
 def results_path(only: list[str] | None = None, now: dt.datetime | None = None) -> Path:
-    """``<date>-<host>.txt``; a run of some rows only gets ``-rows-<numbers>`` added."""
+    """``<date>-<host>-<HHMM>.txt`` (UTC; a saved run is never overwritten by a later one
+    the same day); a run of some rows only gets ``-rows-<numbers>`` added."""
     moment = now or dt.datetime.now(dt.UTC)
     rows = f"-rows-{'-'.join(sorted(set(only), key=lambda n: n.zfill(3)))}" if only else ""
-    return RESULTS / f"{moment:%Y-%m-%d}-{socket.gethostname()}{rows}.txt"
+    return RESULTS / f"{moment:%Y-%m-%d}-{socket.gethostname()}-{moment:%H%M}{rows}.txt"
 
 
 # ---------------------------------------------------------------- main
@@ -979,7 +980,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--save",
         action="store_true",
-        help="also save the whole output in benchmarks/results/<date>-<host>.txt",
+        help="also save the whole output in benchmarks/results/<date>-<host>-<HHMM>.txt",
     )
     parser.add_argument(
         "--note", default="", help="a line about the conditions, saved with the output"
