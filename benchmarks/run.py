@@ -5,7 +5,7 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.run                 # full run: 15 pairs per row
     .venv/bin/python -m benchmarks.run --only 8        # one row (repeatable)
     .venv/bin/python -m benchmarks.run --smoke         # every row, tiny sizes (the tests)
-    .venv/bin/python -m benchmarks.run --save          # also benchmarks/results/<date>-<host>-<HHMM>.txt
+    .venv/bin/python -m benchmarks.run --save          # also results/<date>-<host>-<HHMM>.txt
 
 Every row is measured as pairs (kit, reference) after a warm-up of each, in alternating
 order (kit first in even pairs, the reference first in odd ones), and shows the median
