@@ -106,7 +106,7 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
     When a container needed the whole grace period and was killed, a note says why
     (its PID 1 ignored SIGTERM) and what fixes it.
     """
-    api = engine_ops._api()  # noqa: SLF001 - the operations module's engine handle
+    api = engine_ops.engine_api()
 
     def stop_one(name: str) -> tuple[str, float, int | None, str | None]:
         began = time.monotonic()
@@ -118,7 +118,7 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
         try:
             api.stop(target, timeout=timeout)
             state = api.inspect_container(target).get("State") or {}
-        except engine_ops._errors() as exc:  # noqa: SLF001
+        except engine_ops.engine_errors() as exc:
             return name, 0.0, None, _reason(engine_ops.engine_error(exc, name=name))
         return name, time.monotonic() - began, int(state.get("ExitCode", 0)), None
 
@@ -140,38 +140,45 @@ def stop(names: Sequence[str], *, timeout: int = 10) -> Batch:
     return batch
 
 
+def _on_container(
+    name: str, action: Callable[[str], object], refused: re.Pattern[str], refused_key: str
+) -> list[str]:
+    """``action`` on the learner's container ``name`` (others' refused); the engine's
+    refusal matching ``refused`` said with ``refused_key``, any other error in one line."""
+    target = learner_names.resolve_container(name)
+    engine_ops.refuse_others(target, container=True)
+    try:
+        action(target)
+    except engine_ops.engine_errors() as exc:
+        if refused.search(engine_ops.engine_explanation(exc)):
+            raise EngineError(t(refused_key, name=name)) from None
+        raise engine_ops.engine_error(exc, name=name) from None
+    return [name]
+
+
 def kill(names: Sequence[str], *, signal: str = "KILL") -> Batch:
     """Send ``signal`` to running containers, like ``docker kill``."""
-    api = engine_ops._api()  # noqa: SLF001
+    api = engine_ops.engine_api()
 
     def kill_one(name: str) -> list[str]:
-        target = learner_names.resolve_container(name)
-        engine_ops.refuse_others(target, container=True)
-        try:
-            api.kill(target, signal=signal)
-        except engine_ops._errors() as exc:  # noqa: SLF001
-            if _NOT_RUNNING.search(engine_ops._explanation(exc)):  # noqa: SLF001
-                raise EngineError(t("batch.not_running", name=name)) from None
-            raise engine_ops.engine_error(exc, name=name) from None
-        return [name]
+        return _on_container(
+            name, lambda target: api.kill(target, signal=signal), _NOT_RUNNING, "batch.not_running"
+        )
 
     return _each("kill", names, kill_one)
 
 
 def rm(names: Sequence[str], *, force: bool = False) -> Batch:
     """Remove containers, like ``docker rm`` (``force``: running ones too)."""
-    api = engine_ops._api()  # noqa: SLF001
+    api = engine_ops.engine_api()
 
     def rm_one(name: str) -> list[str]:
-        target = learner_names.resolve_container(name)
-        engine_ops.refuse_others(target, container=True)
-        try:
-            api.remove_container(target, force=force)
-        except engine_ops._errors() as exc:  # noqa: SLF001
-            if _RUNNING.search(engine_ops._explanation(exc)):  # noqa: SLF001
-                raise EngineError(t("batch.is_running", name=name)) from None
-            raise engine_ops.engine_error(exc, name=name) from None
-        return [name]
+        return _on_container(
+            name,
+            lambda target: api.remove_container(target, force=force),
+            _RUNNING,
+            "batch.is_running",
+        )
 
     return _each("rm", names, rm_one)
 

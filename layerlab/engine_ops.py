@@ -277,7 +277,7 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else "?"
 
 
-def _explanation(exc: BaseException) -> str:
+def engine_explanation(exc: BaseException) -> str:
     explanation = getattr(exc, "explanation", None)
     if isinstance(explanation, bytes):
         explanation = explanation.decode("utf-8", "replace")
@@ -288,7 +288,7 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
     """One learner-sized line for an engine refusal (docker-py's errors carry pages)."""
     from docker.errors import ImageNotFound, NotFound
 
-    text = _explanation(exc)
+    text = engine_explanation(exc)
     if isinstance(exc, ImageNotFound) or (
         isinstance(exc, NotFound) and "image" in text.lower() and "container" not in text.lower()
     ):
@@ -310,11 +310,11 @@ def engine_error(exc: BaseException, *, name: str = "", image: str = "") -> Engi
     return EngineError(t("docker.engine_said", reason=_first_line(text)))
 
 
-def _api() -> APIClient:
+def engine_api() -> APIClient:
     return connect().api
 
 
-def _errors() -> tuple[type[Exception], ...]:
+def engine_errors() -> tuple[type[Exception], ...]:
     from docker.errors import APIError, DockerException
 
     return (APIError, DockerException)
@@ -338,10 +338,10 @@ def refuse_others(name: str, *, container: bool = False) -> None:
         return
     if not container and learner_names.to_engine(name) == name:
         return  # already under the learner's namespace
-    api = _api()
+    api = engine_api()
     try:
         attrs = api.inspect_container(name) if container else api.inspect_image(name)
-    except _errors():
+    except engine_errors():
         return
     labels = (attrs.get("Config") or {}).get("Labels") or {}
     maker = labels.get(LABEL_OWNER)
@@ -402,7 +402,7 @@ def run(
     # the instructor's limits (containers per learner, allowed ports), one line if hit
     classroom.check_run(spec.host_port for spec in specs)
     image = learner_names.resolve(image)  # the learner's own image under their namespace, if any
-    api = _api()
+    api = engine_api()
     port_bindings: dict[str, list[tuple[str, int | None]]] = {}
     for spec in specs:
         port_bindings.setdefault(spec.key, []).append((spec.host_ip, spec.host_port))
@@ -424,14 +424,14 @@ def run(
             labels=kit_labels(labels),
             host_config=host_config,
         )
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc, name=name or "", image=image) from None
     container_id = str(created["Id"])
     session.current().made.container(container_id)
     try:
         api.start(container_id)
         attrs = api.inspect_container(container_id)
-    except _errors() as exc:
+    except engine_errors() as exc:
         # a container that could not start (port taken...) is useless: do not leave it
         _remove_quietly(api, container_id)
         raise engine_error(exc, name=name or "", image=image) from None
@@ -457,7 +457,7 @@ def run(
 def _remove_quietly(api: APIClient, container_id: str) -> None:
     try:
         api.remove_container(container_id, force=True)
-    except _errors():
+    except engine_errors():
         pass  # already gone
 
 
@@ -483,10 +483,10 @@ def ps(
         wanted += scope_labels()
     if wanted:
         filters["label"] = wanted
-    api = _api()
+    api = engine_api()
     try:
         summaries = api.containers(all=all_containers, filters=filters or None)
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     rows: list[list[str]] = []
     records: list[dict[str, Any]] = []
@@ -545,7 +545,7 @@ def _status_words(api: APIClient, summary: Mapping[str, Any]) -> str:
     """
     try:
         state = dict(api.inspect_container(summary["Id"]).get("State") or {})
-    except _errors():  # gone since the listing: what the listing said is all there is
+    except engine_errors():  # gone since the listing: what the listing said is all there is
         state = {"Status": summary.get("State", "")}
     status = str(state.get("Status", ""))
     started = _timestamp(str(state.get("StartedAt", "")))
@@ -563,8 +563,8 @@ def logs(name: str, *, tail: int | None = None) -> str:
     """What a container printed (stdout and stderr), like ``docker logs``."""
     target = learner_names.resolve_container(name)
     try:
-        raw = _api().logs(target, tail=tail if tail is not None else "all")
-    except _errors() as exc:
+        raw = engine_api().logs(target, tail=tail if tail is not None else "all")
+    except engine_errors() as exc:
         raise engine_error(exc, name=name) from None
     return bytes(raw).decode("utf-8", "replace")
 
@@ -580,12 +580,12 @@ def stop(names: Sequence[str] | str, *, timeout: int = 10) -> list[str]:
     engine_names = [learner_names.resolve_container(target) for target in targets]
     for target in engine_names:
         refuse_others(target, container=True)
-    api = _api()
+    api = engine_api()
 
     def stop_one(name: str) -> BaseException | None:
         try:
             api.stop(name, timeout=timeout)
-        except _errors() as exc:
+        except engine_errors() as exc:
             return exc
         return None
 
@@ -604,8 +604,8 @@ def rm(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
         target = learner_names.resolve_container(name)
         refuse_others(target, container=True)
         try:
-            _api().remove_container(target, force=force)
-        except _errors() as exc:
+            engine_api().remove_container(target, force=force)
+        except engine_errors() as exc:
             raise engine_error(exc, name=name) from None
         removed.append(name)
     return removed
@@ -630,7 +630,7 @@ def _pruned(prune: Callable[..., Any], **kwargs: Any) -> Any:
         try:
             return prune(**kwargs)
         except APIError as exc:
-            if not _PRUNE_RUNNING.search(_explanation(exc)) or time.monotonic() > deadline:
+            if not _PRUNE_RUNNING.search(engine_explanation(exc)) or time.monotonic() > deadline:
                 raise
         time.sleep(0.2)
 
@@ -638,8 +638,8 @@ def _pruned(prune: Callable[..., Any], **kwargs: Any) -> Any:
 def container_prune() -> PruneSummary:
     """Remove the stopped containers the kit made for this user."""
     try:
-        answer = _pruned(_api().prune_containers, filters={"label": scope_labels()})
-    except _errors() as exc:
+        answer = _pruned(engine_api().prune_containers, filters={"label": scope_labels()})
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     return PruneSummary(
         "containers",
@@ -668,10 +668,10 @@ def image_info(name: str) -> ImageInfo | None:
     from docker.errors import ImageNotFound
 
     try:
-        attrs = _api().inspect_image(learner_names.resolve(name))
+        attrs = engine_api().inspect_image(learner_names.resolve(name))
     except ImageNotFound:
         return None
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc, image=name) from None
     from layerlab.engine import is_podman
 
@@ -693,8 +693,8 @@ def tag(source: str, target: str) -> str:
     source = learner_names.resolve(source)
     repository, version = references.split(learner_names.to_engine(target))
     try:
-        _api().tag(source, repository, version)
-    except _errors() as exc:
+        engine_api().tag(source, repository, version)
+    except engine_errors() as exc:
         raise engine_error(exc, image=source) from None
     session.current().made.tag(f"{repository}:{version}")
     return learner_names.to_learner(f"{repository}:{version}")
@@ -709,8 +709,8 @@ def rmi(names: Sequence[str] | str, *, force: bool = False) -> list[str]:
         engine_name = learner_names.resolve(name)
         refuse_others(engine_name)
         try:
-            answer = _api().remove_image(engine_name, force=force)
-        except _errors() as exc:
+            answer = engine_api().remove_image(engine_name, force=force)
+        except engine_errors() as exc:
             raise engine_error(exc, image=name) from None
         for entry in answer or []:
             for key, value in entry.items():
@@ -726,8 +726,8 @@ def image_prune(*, all_images: bool = False) -> PruneSummary:
     if not all_images:
         filters["dangling"] = True
     try:
-        answer = _pruned(_api().prune_images, filters=filters)
-    except _errors() as exc:
+        answer = _pruned(engine_api().prune_images, filters=filters)
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     deleted = tuple(
         str(entry.get("Deleted"))
@@ -795,16 +795,16 @@ def push(reference: str, *, on_layer: Callable[[str, str], None] | None = None) 
     refuse_others(engine_name)
     repository, version = references.split(engine_name)
     full = f"{repository}:{version}"
-    api = _api()
+    api = engine_api()
     try:
         api.inspect_image(full)
-    except _errors():
+    except engine_errors():
         raise EngineError(t("docker.not_local", reference=full)) from None
     try:
         stream = api.push(repository, tag=version, stream=True, decode=True)
         summary = summarize_push(full, stream, on_layer)
-    except _errors() as exc:
-        raise _registry_error(full, _explanation(exc)) from None
+    except engine_errors() as exc:
+        raise _registry_error(full, engine_explanation(exc)) from None
     if summary.error is not None:
         raise _registry_error(full, summary.error)
     return summary
@@ -834,7 +834,7 @@ def pull(reference: str) -> str:
     full = f"{repository}:{version}" if ":" not in version else f"{repository}@{version}"
     digest = ""
     try:
-        for event in _api().pull(repository, tag=version, stream=True, decode=True):
+        for event in engine_api().pull(repository, tag=version, stream=True, decode=True):
             if event.get("error") or event.get("errorDetail"):
                 detail = event.get("errorDetail") or {}
                 raise EngineError(
@@ -848,12 +848,12 @@ def pull(reference: str) -> str:
             match = re.search(r"Digest: (sha256:[0-9a-f]+)", str(event.get("status", "")))
             if match:
                 digest = match[1]
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise EngineError(
             t(
                 "docker.pull_failed",
                 reference=full,
-                reason=_first_line(_explanation(exc)),
+                reason=_first_line(engine_explanation(exc)),
                 registry=settings().registry,
             )
         ) from None
@@ -872,8 +872,8 @@ def in_registry(reference: str) -> str | None:
 
 def _registry_digest(reference: str) -> str | None:
     try:
-        answer = _api().inspect_distribution(reference)
-    except _errors():
+        answer = engine_api().inspect_distribution(reference)
+    except engine_errors():
         return None
     return str((answer.get("Descriptor") or {}).get("digest") or "") or None
 
@@ -958,11 +958,11 @@ def leftovers(labels: Mapping[str, str] | None = None) -> Leftovers:
     if labels is None:
         return _session_leftovers()
     filters = {"label": _label_filters(labels)}
-    api = _api()
+    api = engine_api()
     try:
         containers = api.containers(all=True, filters=filters)
         image_list = api.images(filters=filters)
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     names = tuple(_listed_names(c) or short(c["Id"]) for c in containers)
     return Leftovers(names, tuple(_image_names(image) for image in image_list))
@@ -976,7 +976,7 @@ def _session_leftovers() -> Leftovers:
     from docker.errors import ImageNotFound, NotFound
 
     made = session.current().made
-    api = _api()
+    api = engine_api()
     containers: dict[str, str] = {}
     images: dict[str, str] = {}
     try:
@@ -998,7 +998,7 @@ def _session_leftovers() -> Leftovers:
                 attrs = api.inspect_image(image_id)
                 if not [tag for tag in attrs.get("RepoTags") or [] if tag != "<none>:<none>"]:
                     images.setdefault(str(attrs["Id"]), short(str(attrs["Id"])))
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     return Leftovers(
         tuple(name or short(cid) for cid, name in containers.items()), tuple(images.values())
@@ -1013,7 +1013,7 @@ def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:
     from docker.errors import NotFound
 
     found = leftovers(labels)
-    api = _api()
+    api = engine_api()
     filters = {"label": _label_filters(labels)}
     try:
         for container in api.containers(all=True, filters=filters):
@@ -1024,7 +1024,7 @@ def remove_leftovers(labels: Mapping[str, str]) -> Leftovers:
                 # an id may have gone with its last name already
                 with contextlib.suppress(NotFound):
                     api.remove_image(name, force=True)
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     return found
 

@@ -134,12 +134,12 @@ def images(
     from layerlab import names
     from layerlab.context import human_size
     from layerlab.engine import is_podman
-    from layerlab.engine_ops import _api, _errors, engine_error
+    from layerlab.engine_ops import engine_api, engine_error, engine_errors
     from layerlab.i18n import ago
 
     try:
-        summaries = _api().images(all=everything)
-    except _errors() as exc:
+        summaries = engine_api().images(all=everything)
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     podman = is_podman()
     rows: list[list[str]] = []

@@ -74,9 +74,9 @@ def check_prune(*, images: bool, all_images: bool, force: bool) -> None:
     if force:
         return
     from layerlab.engine import scope_labels
-    from layerlab.engine_ops import _api, _errors, engine_error
+    from layerlab.engine_ops import engine_api, engine_error, engine_errors
 
-    api = _api()
+    api = engine_api()
     labels = scope_labels()
     try:
         containers = api.containers(all=True, filters={"label": labels, "status": "exited"})
@@ -87,7 +87,7 @@ def check_prune(*, images: bool, all_images: bool, force: bool) -> None:
                 filters["dangling"] = True
             used = {str(c.get("ImageID")) for c in api.containers(all=True)}
             image_summaries = [s for s in api.images(filters=filters) if s["Id"] not in used]
-    except _errors() as exc:
+    except engine_errors() as exc:
         raise engine_error(exc) from None
     command = "%docker image prune" if images else "%docker container prune"
     look = "%docker_images" if images else "%docker ps -a --mine"

@@ -98,7 +98,7 @@ def wait_published(run: ContainerRun, *, timeout: float = 30.0) -> str:
     ]
     shown = ", ".join(f"{host}:{port}" for host, port in addresses) or "-"
     waiting = list(addresses)
-    api = engine_ops._api()  # noqa: SLF001 - the operations module's engine handle
+    api = engine_ops.engine_api()
     while True:
         waiting = [address for address in waiting if not port_answers(*address)]
         state = api.inspect_container(run.id).get("State") or {}
