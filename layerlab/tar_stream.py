@@ -30,17 +30,22 @@ _ZERO = bytes(BLOCK)
 _FILE_TYPES = frozenset({tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE})
 #: name, mode, size, mtime, type, link name, magic, prefix (ustar offsets; no checksum)
 _FIELDS = struct.Struct("100s8s16x12s12s8xc100s8s80x155s12x")
-_KNOWN_TYPES = frozenset(
+#: members whose size field says nothing of data following them (links, folders, devices)
+_NO_DATA = frozenset(
     {
-        tarfile.REGTYPE,
-        tarfile.AREGTYPE,
-        tarfile.CONTTYPE,
         tarfile.LNKTYPE,
         tarfile.SYMTYPE,
         tarfile.CHRTYPE,
         tarfile.BLKTYPE,
         tarfile.DIRTYPE,
         tarfile.FIFOTYPE,
+    }
+)
+#: types ``_header`` decodes itself (anything else goes to ``tarfile``)
+_KNOWN_TYPES = (
+    _FILE_TYPES
+    | _NO_DATA
+    | {
         tarfile.XHDTYPE,
         tarfile.XGLTYPE,
         tarfile.SOLARIS_XHDTYPE,
@@ -244,20 +249,8 @@ def members(source: ByteSource, length: int | None = None) -> Iterator[Member]:
             pax, long_name, long_link = {}, None, None
             yield member
             # links and folders carry no data whatever their size field says
-            body = padded if member.type in _FILE_TYPES or member.type not in _NO_DATA else 0
+            body = 0 if member.type in _NO_DATA else padded
             source.skip(data_start + body - source.position)
     finally:
         if length is not None:
             source.skip(start + length - source.position)
-
-
-_NO_DATA = frozenset(
-    {
-        tarfile.LNKTYPE,
-        tarfile.SYMTYPE,
-        tarfile.CHRTYPE,
-        tarfile.BLKTYPE,
-        tarfile.DIRTYPE,
-        tarfile.FIFOTYPE,
-    }
-)
